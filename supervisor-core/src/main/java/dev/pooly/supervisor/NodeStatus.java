@@ -1,0 +1,34 @@
+package dev.pooly.supervisor;
+
+import java.util.List;
+
+/**
+ * A snapshot of one node of the tree.
+ *
+ * @param pid       the OS pid of a running process, else 0
+ * @param restarts  how often this node was restarted by its supervisor
+ * @param lastError the last failure to start or crash reason, or null
+ */
+public record NodeStatus(String id, Type type, State state, long pid, int restarts, String lastError,
+                         List<NodeStatus> children) {
+
+    public NodeStatus {
+        children = List.copyOf(children);
+    }
+
+    /** The kind of node. */
+    public enum Type { SUPERVISOR, PROCESS, SERVICE }
+
+    /** The node's lifecycle state, as named in the contract's status JSON. */
+    public enum State { STARTING, RUNNING, RESTARTING, STOPPED, FAILED }
+
+    /** This node, or the node {@code id} below it. */
+    public java.util.Optional<NodeStatus> find(String id) {
+        if (this.id.equals(id)) return java.util.Optional.of(this);
+        for (NodeStatus c : children) {
+            var hit = c.find(id);
+            if (hit.isPresent()) return hit;
+        }
+        return java.util.Optional.empty();
+    }
+}

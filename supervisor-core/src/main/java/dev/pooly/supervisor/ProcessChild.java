@@ -1,0 +1,31 @@
+package dev.pooly.supervisor;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running, ready OS process with its stdin/stdout kept as a channel ({@link Stdio#CHANNEL}).
+ *
+ * <p>Thread-safety: the accessors are safe from any thread; the streams are plain JDK pipe streams
+ * and must be used by one thread at a time. Once the process died, reads see EOF and writes fail.
+ */
+public interface ProcessChild {
+    String id();
+
+    long pid();
+
+    /** The process's stdin. Closing it sends EOF. */
+    OutputStream stdin();
+
+    /** The process's stdout, after the readiness line if there was one. */
+    InputStream stdout();
+
+    /** Completes when the process has exited (never exceptionally). */
+    CompletableFuture<ExitStatus> exit();
+
+    boolean isAlive();
+
+    /** SIGKILL to the process and its group, now; the exit is abnormal. Returns at once. */
+    void kill();
+}

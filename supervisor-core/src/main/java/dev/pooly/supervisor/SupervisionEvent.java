@@ -1,0 +1,36 @@
+package dev.pooly.supervisor;
+
+/**
+ * What happened in the tree, for logs and observers. {@code path} is the ids from the root down to
+ * the node, joined by {@code /}; {@code pid} is 0 for nodes that are not processes.
+ */
+public sealed interface SupervisionEvent {
+    String path();
+
+    String id();
+
+    /** A child started and is ready. */
+    record Started(String path, String id, long pid) implements SupervisionEvent {
+        @Override public String toString() { return path + ": started" + (pid > 0 ? " (pid " + pid + ")" : ""); }
+    }
+
+    /** A child ended. */
+    record Exited(String path, String id, long pid, ExitStatus status) implements SupervisionEvent {
+        @Override public String toString() { return path + ": " + (pid > 0 ? "pid " + pid + " " : "") + status; }
+    }
+
+    /** A child is being restarted after {@code cause}; {@code restarts} counts its restarts so far. */
+    record Restarting(String path, String id, int restarts, String cause) implements SupervisionEvent {
+        @Override public String toString() { return path + ": restarting (restart " + restarts + ") after " + cause; }
+    }
+
+    /** A child could not start; {@code error} says why. */
+    record StartFailed(String path, String id, String error) implements SupervisionEvent {
+        @Override public String toString() { return path + ": failed to start: " + error; }
+    }
+
+    /** A supervisor exceeded its restart intensity, stopped its children and exited. */
+    record GaveUp(String path, String id, String reason) implements SupervisionEvent {
+        @Override public String toString() { return path + ": gave up: " + reason; }
+    }
+}

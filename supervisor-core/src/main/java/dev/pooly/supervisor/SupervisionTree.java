@@ -1,0 +1,31 @@
+package dev.pooly.supervisor;
+
+import dev.pooly.supervisor.internal.SupervisorActor;
+
+import java.util.function.Consumer;
+
+/**
+ * Starts supervision trees.
+ *
+ * <p>Thread-safety: static and thread-safe. Interrupt: {@link #start} waits for the tree to come up;
+ * an interrupt stops what was started and rethrows as {@link ChildStartException} with the
+ * interrupt flag set.
+ */
+public final class SupervisionTree {
+    private SupervisionTree() {}
+
+    /**
+     * Starts {@code spec} and its children in order and returns once all are running.
+     *
+     * @param listener receives every {@link SupervisionEvent}, on supervisor threads: keep it quick
+     * @throws ChildStartException if the root gave up while starting (a child kept failing to start);
+     *                             nothing is left running then
+     */
+    public static Supervisor start(SupervisorSpec spec, Consumer<? super SupervisionEvent> listener) {
+        return SupervisorActor.startRoot(spec, listener);
+    }
+
+    public static Supervisor start(SupervisorSpec spec) {
+        return start(spec, e -> {});
+    }
+}

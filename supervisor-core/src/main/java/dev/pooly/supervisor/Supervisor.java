@@ -1,0 +1,58 @@
+package dev.pooly.supervisor;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running supervisor. Requests are messages to its actor (see the package docs) and complete
+ * their futures once carried out; they never block the caller.
+ *
+ * <p>The {@code ...Child(String id)} requests act on a node anywhere in this supervisor's subtree
+ * and fail with {@link UnknownChildException} for an id that is not there.
+ *
+ * <p>Thread-safety: safe for use from any thread. After the supervisor has terminated, requests fail
+ * with {@link IllegalStateException}.
+ */
+public interface Supervisor {
+    String id();
+
+    /** A snapshot of this supervisor and everything below it; never waits for the actor. */
+    NodeStatus status();
+
+    /** The nested supervisor {@code id} in this subtree, or this one. */
+    Optional<Supervisor> supervisor(String id);
+
+    /**
+     * Starts a new dynamic child from the template of this {@code simple_one_for_one} supervisor.
+     * Completes when it is ready, or exceptionally with {@link ChildStartException}. The child is
+     * removed when it stops and is not restarted (dynamic process children are meant for pools, which
+     * decide replacements themselves); its exit is on {@link ProcessChild#exit()}.
+     *
+     * @throws IllegalStateException if this is not a {@code simple_one_for_one} supervisor of processes
+     */
+    CompletableFuture<ProcessChild> startChild();
+
+    /** Starts a stopped child. */
+    CompletableFuture<Void> startChild(String id);
+
+    /** Stops a child (OTP's {@code terminate_child}); it stays stopped until started. Dynamic children are removed. */
+    CompletableFuture<Void> stopChild(String id);
+
+    /** Stops and starts a child again; not counted as a restart for intensity. */
+    CompletableFuture<Void> restartChild(String id);
+
+    /**
+     * Crashes a node as if it died abnormally: a process gets SIGKILL (its group too); a supervisor or
+     * service is torn down at once and reported to its parent as crashed, which applies its strategy.
+     */
+    CompletableFuture<Void> killChild(String id);
+
+    /** Stops every child in reverse start order, then this supervisor. Idempotent. */
+    CompletableFuture<Void> shutdown();
+
+    /**
+     * Completes when this supervisor has ended: with {@link ExitStatus.Shutdown} after
+     * {@link #shutdown()}, with {@link ExitStatus.Crashed} when it gave up (restart intensity) or was killed.
+     */
+    CompletableFuture<ExitStatus> termination();
+}

@@ -1,0 +1,8 @@
+package dev.pooly.supervisor;
+
+/** A request named a child id that is not in the supervisor's subtree. */
+public class UnknownChildException extends RuntimeException {
+    public UnknownChildException(String id, String supervisorId) {
+        super("no child '" + id + "' under supervisor '" + supervisorId + "'");
+    }
+}

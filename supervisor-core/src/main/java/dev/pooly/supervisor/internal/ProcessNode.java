@@ -1,0 +1,97 @@
+package dev.pooly.supervisor.internal;
+
+import dev.pooly.supervisor.ChildStartException;
+import dev.pooly.supervisor.ExitStatus;
+import dev.pooly.supervisor.NodeStatus;
+import dev.pooly.supervisor.ProcessSpec;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** A child that is an OS process. See {@link Child} for threading. */
+final class ProcessNode extends Child {
+    private final String logName;
+    final boolean dynamic;
+    private volatile RunningProcess current;
+
+    ProcessNode(ProcessSpec spec, SupervisorActor owner, String logName, boolean dynamic) {
+        super(spec, owner);
+        this.logName = logName;
+        this.dynamic = dynamic;
+    }
+
+    ProcessSpec processSpec() { return (ProcessSpec) spec; }
+
+    CompletableFuture<RunningProcess> launch() {
+        state = NodeStatus.State.STARTING;
+        return Launcher.launch(processSpec(), id(), logName);
+    }
+
+    @Override void start() {
+        RunningProcess running;
+        try {
+            running = launch().get();
+        } catch (ExecutionException | CompletionException e) {
+            state = NodeStatus.State.FAILED;
+            throw startFailure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            state = NodeStatus.State.FAILED;
+            throw new ChildStartException(id(), "start of " + id() + " interrupted");
+        }
+        adopt(running);
+    }
+
+    /** Makes {@code running} the current incarnation and watches its exit. Owner's thread. */
+    void adopt(RunningProcess running) {
+        long gen = ++generation;
+        current = running;
+        state = NodeStatus.State.RUNNING;
+        running.exit().thenAccept(status -> notifyExit(gen, status));
+    }
+
+    RunningProcess current() { return current; }
+
+    @Override void stop() {
+        generation++;
+        RunningProcess running = current;
+        if (running != null && running.isAlive()) {
+            running.stop(spec.shutdown());
+        }
+        state = NodeStatus.State.STOPPED;
+    }
+
+    @Override void kill() {
+        RunningProcess running = current;
+        if (running != null) running.kill();
+    }
+
+    @Override void killProcesses() { kill(); }
+
+    @Override void afterExit() {
+        RunningProcess running = current;
+        if (running != null) running.sweep();
+    }
+
+    @Override long pid() {
+        RunningProcess running = current;
+        return running != null && state != NodeStatus.State.STOPPED ? running.pid() : 0;
+    }
+
+    @Override NodeStatus status() {
+        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of());
+    }
+
+    static ChildStartException startFailure(Throwable cause) {
+        if (cause instanceof CompletionException c && c.getCause() != null) cause = c.getCause();
+        if (cause instanceof ChildStartException e) return e;
+        return new ChildStartException("?", String.valueOf(cause), cause);
+    }
+
+    ExitStatus lastKnownExit() {
+        RunningProcess running = current;
+        return running != null && running.exit().isDone() ? running.exit().join() : null;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.pooly.supervisor.internal;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Stops a process together with everything it started.
+ *
+ * <p>Every supervised process is started by {@code setsid}, so it leads its own process group and its
+ * descendants are in that group unless they left it. A stop therefore signals the union of the group
+ * (read from /proc, which also finds members already re-parented to init) and the descendants
+ * snapshot from {@link ProcessHandle#descendants()} (which finds those that left the group). Both are
+ * racy snapshots, so the final SIGKILL pass re-reads them after the leader is gone.
+ *
+ * <p>Thread-safe (stateless). Blocking methods wait on {@link CompletableFuture}s and are meant for
+ * virtual threads; an interrupt turns a graceful stop into an immediate kill and keeps the flag set.
+ */
+public final class ProcessTree {
+    private static final Path PROC = Path.of("/proc");
+    private static final boolean HAS_PROC = Files.isDirectory(PROC.resolve("self"));
+
+    private ProcessTree() {}
+
+    /** The leader, its group and its descendants that are alive now. */
+    public static Set<ProcessHandle> members(ProcessHandle leader) {
+        Set<ProcessHandle> all = new LinkedHashSet<>();
+        if (running(leader)) all.add(leader);
+        leader.descendants().filter(ProcessTree::running).forEach(all::add);
+        all.addAll(groupMembers(leader.pid()));
+        return all;
+    }
+
+    /**
+     * Whether {@code p} is alive and not a zombie. {@link ProcessHandle#isAlive()} counts zombies as
+     * alive, and a killed grandchild stays a zombie until whoever adopted it (init, or a container's
+     * pid 1 that reaps lazily) gets round to reaping it.
+     */
+    public static boolean running(ProcessHandle p) {
+        if (!p.isAlive()) return false;
+        if (!HAS_PROC) return true;
+        try {
+            String stat = Files.readString(PROC.resolve(Long.toString(p.pid())).resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** SIGKILL to the leader, its group and its descendants. Returns at once. */
+    public static void kill(ProcessHandle leader) {
+        for (ProcessHandle p : members(leader)) p.destroyForcibly();
+    }
+
+    /**
+     * SIGTERM to the tree, wait up to {@code timeout} (null: forever) for all of it to exit, then
+     * SIGKILL whatever is left. Returns once the leader has exited.
+     */
+    public static void stop(ProcessHandle leader, Duration timeout) {
+        Set<ProcessHandle> tree = members(leader);
+        for (ProcessHandle p : tree) p.destroy();
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        try {
+            if (await(leader.onExit(), deadline)) awaitOthers(tree, leader, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tree.addAll(members(leader));
+        for (ProcessHandle p : tree) if (running(p)) p.destroyForcibly();
+        awaitExit(leader);
+        // Members that were forking while we read the group: one more pass, now that the leader is gone.
+        for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
+    }
+
+    /** SIGKILL to the tree and wait for the leader's exit. */
+    public static void brutalKill(ProcessHandle leader) {
+        kill(leader);
+        awaitExit(leader);
+        for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
+    }
+
+    /** Kills what is left of a tree whose leader already exited (its group). */
+    public static void sweep(long leaderPid) {
+        for (ProcessHandle p : groupMembers(leaderPid)) p.destroyForcibly();
+    }
+
+    /**
+     * Waits for the leader's descendants. They are not our children, so no exit notification exists
+     * for them (the JDK polls too); poll /proc with a short back-off until the deadline.
+     */
+    private static void awaitOthers(Set<ProcessHandle> tree, ProcessHandle leader, long deadline) throws InterruptedException {
+        long pause = 1;
+        for (ProcessHandle p : tree) {
+            if (p.equals(leader)) continue;
+            while (running(p)) {
+                if (System.nanoTime() - deadline >= 0) return;
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, 20);
+            }
+        }
+    }
+
+    private static void awaitExit(ProcessHandle leader) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                leader.onExit().get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private static boolean await(CompletableFuture<ProcessHandle> exit, long deadline) throws InterruptedException {
+        try {
+            if (deadline == Long.MAX_VALUE) exit.get();
+            else exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** Processes whose process group id is {@code pgid}, from /proc; empty where there is no /proc. */
+    static Set<ProcessHandle> groupMembers(long pgid) {
+        Set<ProcessHandle> members = new LinkedHashSet<>();
+        if (!HAS_PROC) return members;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
+                long group = processGroup(dir);
+                if (group == pgid) ProcessHandle.of(Long.parseLong(name)).filter(ProcessTree::running).ifPresent(members::add);
+            }
+        } catch (IOException | RuntimeException e) {
+            // /proc changes under us; a partial answer is the best there is, and the caller retries.
+        }
+        return members;
+    }
+
+    private static long processGroup(Path procDir) {
+        try {
+            String stat = Files.readString(procDir.resolve("stat"));
+            // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so parse after the last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
+            return Long.parseLong(fields[2]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

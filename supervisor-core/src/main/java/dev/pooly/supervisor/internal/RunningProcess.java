@@ -1,0 +1,56 @@
+package dev.pooly.supervisor.internal;
+
+import dev.pooly.supervisor.ExitStatus;
+import dev.pooly.supervisor.ProcessChild;
+import dev.pooly.supervisor.Shutdown;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One incarnation of a supervised OS process. Thread-safe: all fields are final; stopping and
+ * killing only send signals and wait on the exit future.
+ */
+public final class RunningProcess implements ProcessChild {
+    private final String id;
+    private final Process process;
+    private final ProcessHandle handle;
+    private final CompletableFuture<ExitStatus> exit;
+    private final StderrTail stderr;
+
+    RunningProcess(String id, Process process, StderrTail stderr) {
+        this.id = id;
+        this.process = process;
+        this.handle = process.toHandle();
+        this.stderr = stderr;
+        this.exit = process.onExit().thenApply(p -> ExitStatus.ofExitValue(p.exitValue()));
+    }
+
+    @Override public String id() { return id; }
+    @Override public long pid() { return handle.pid(); }
+    @Override public OutputStream stdin() { return process.getOutputStream(); }
+    @Override public InputStream stdout() { return process.getInputStream(); }
+    @Override public CompletableFuture<ExitStatus> exit() { return exit; }
+    @Override public boolean isAlive() { return process.isAlive(); }
+    @Override public void kill() { ProcessTree.kill(handle); }
+
+    ProcessHandle handle() { return handle; }
+
+    /** The last bytes the process wrote to stderr, for start-failure messages. */
+    String stderrTail() { return stderr == null ? "" : stderr.text(); }
+
+    /** Stops the process and its tree as {@code shutdown} says; returns once it has exited. */
+    public void stop(Shutdown shutdown) {
+        switch (shutdown) {
+            case Shutdown.BrutalKill b -> ProcessTree.brutalKill(handle);
+            case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout());
+            case Shutdown.Infinity i -> ProcessTree.stop(handle, null);
+        }
+    }
+
+    /** After an unrequested exit: kill what the process left behind in its group. */
+    void sweep() { ProcessTree.sweep(handle.pid()); }
+
+    @Override public String toString() { return id + " (pid " + pid() + ")"; }
+}

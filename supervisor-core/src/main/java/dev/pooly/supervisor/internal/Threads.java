@@ -1,0 +1,33 @@
+package dev.pooly.supervisor.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * The one place Pooly makes threads: named, daemon, and with an uncaught-exception handler that
+ * logs instead of vanishing. Virtual threads for actors and waiting; small-stack platform threads for
+ * blocking pipe reads, which would otherwise pin virtual threads' carriers.
+ */
+public final class Threads {
+    private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
+    private static final Thread.UncaughtExceptionHandler HANDLER =
+            (t, e) -> LOG.error("uncaught exception in thread {}", t.getName(), e);
+
+    private Threads() {}
+
+    public static ThreadFactory virtual(String prefix) {
+        return Thread.ofVirtual().name(prefix, 0).uncaughtExceptionHandler(HANDLER).factory();
+    }
+
+    public static Thread startVirtual(String name, Runnable task) {
+        return Thread.ofVirtual().name(name).uncaughtExceptionHandler(HANDLER).start(task);
+    }
+
+    /** A platform thread for blocking reads on a process pipe. */
+    public static Thread startReader(String name, Runnable task) {
+        return Thread.ofPlatform().name(name).daemon(true).stackSize(256 * 1024)
+                .uncaughtExceptionHandler(HANDLER).start(task);
+    }
+}
