@@ -16,6 +16,18 @@ public final class Timers {
 
     private Timers() {}
 
+    /** Runs {@code task} every {@code period}; a task that throws is logged, not silently descheduled. */
+    public static ScheduledFuture<?> every(Duration period, Runnable task) {
+        long nanos = period.toNanos();
+        return TIMER.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Timers.class).warn("periodic task failed", e);
+            }
+        }, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
     public static ScheduledFuture<?> after(Duration delay, Runnable task) {
         return TIMER.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
     }

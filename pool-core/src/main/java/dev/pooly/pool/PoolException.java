@@ -1,0 +1,12 @@
+package dev.pooly.pool;
+
+/** Base of the pool's failures; the message names the pool. */
+public class PoolException extends RuntimeException {
+    public PoolException(String message) {
+        super(message);
+    }
+
+    public PoolException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

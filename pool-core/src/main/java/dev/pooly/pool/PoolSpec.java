@@ -1,0 +1,75 @@
+package dev.pooly.pool;
+
+import dev.pooly.supervisor.Intensity;
+import dev.pooly.supervisor.ProcessSpec;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An immutable pool description; field names follow the contract's config keys.
+ *
+ * @param worker          the command each worker runs (its id is the pool name; stdio is forced to a channel)
+ * @param size            workers started up front and kept alive
+ * @param maxOverflow     extra workers started on demand
+ * @param checkoutTimeout the wait for callers that give none
+ * @param overflowTtl     how long an idle overflow worker lingers before it is dismissed
+ * @param maxUses         0 = unlimited; a worker is replaced after this many leases
+ * @param leaseTimeout    zero = none; a lease held longer is revoked and its worker killed
+ * @param intensity       worker crashes beyond this make the pool give up (and its parent decide)
+ */
+public record PoolSpec(
+        String name,
+        ProcessSpec worker,
+        int size,
+        int maxOverflow,
+        PoolStrategy strategy,
+        Duration checkoutTimeout,
+        Duration overflowTtl,
+        int maxUses,
+        Duration leaseTimeout,
+        OnAbandon onAbandon,
+        Intensity intensity) {
+
+    public PoolSpec {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("a pool needs a name");
+        Objects.requireNonNull(worker, "worker");
+        if (size < 0) throw new IllegalArgumentException("pool " + name + ": size must not be negative, was " + size);
+        if (maxOverflow < 0) throw new IllegalArgumentException("pool " + name + ": max_overflow must not be negative, was " + maxOverflow);
+        if (maxUses < 0) throw new IllegalArgumentException("pool " + name + ": max_uses must not be negative, was " + maxUses);
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(checkoutTimeout, "checkoutTimeout");
+        Objects.requireNonNull(overflowTtl, "overflowTtl");
+        Objects.requireNonNull(leaseTimeout, "leaseTimeout");
+        Objects.requireNonNull(onAbandon, "onAbandon");
+        Objects.requireNonNull(intensity, "intensity");
+    }
+
+    /** A pool of {@code size} workers running {@code worker} with the contract's defaults for the rest. */
+    public static PoolSpec of(String name, ProcessSpec worker, int size, int maxOverflow) {
+        return new PoolSpec(name, worker, size, maxOverflow, PoolStrategy.LIFO, Duration.ofSeconds(5), Duration.ZERO,
+                0, Duration.ZERO, OnAbandon.REPLACE, Intensity.of(5, Duration.ofSeconds(5)));
+    }
+
+    public PoolSpec withStrategy(PoolStrategy strategy) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withCheckoutTimeout(Duration checkoutTimeout) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withOverflowTtl(Duration overflowTtl) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withMaxUses(int maxUses) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withLeaseTimeout(Duration leaseTimeout) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withOnAbandon(OnAbandon onAbandon) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+    public PoolSpec withIntensity(Intensity intensity) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+    }
+}

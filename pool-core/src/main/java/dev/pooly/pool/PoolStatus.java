@@ -1,0 +1,38 @@
+package dev.pooly.pool;
+
+import java.util.List;
+
+/**
+ * A snapshot of a pool, with poolboy's state name and the contract's counters.
+ *
+ * @param busy     workers checked out
+ * @param overflow overflow workers alive or starting
+ * @param waiting  callers queued
+ * @param starting workers being started
+ * @param lastError the last worker start failure or crash, or null
+ */
+public record PoolStatus(String name, State state, int size, int maxOverflow, int idle, int busy, int overflow,
+                         int waiting, int starting, List<Worker> workers, String lastError) {
+
+    public PoolStatus {
+        workers = List.copyOf(workers);
+    }
+
+    /**
+     * poolboy's {@code state_name}: {@code READY} when a worker is idle; {@code OVERFLOW} when none is
+     * but an overflow worker may still start; {@code FULL} otherwise.
+     */
+    public enum State { READY, OVERFLOW, FULL }
+
+    /** One worker: pid (0 while starting), state and how many leases it served. */
+    public record Worker(long pid, WorkerState state, int uses) {}
+
+    /** A worker's state as the contract names it. */
+    public enum WorkerState { STARTING, IDLE, BUSY, STOPPING }
+
+    /** The state name for these counts; the status never stores it. */
+    public static State stateOf(int idle, int overflow, int maxOverflow) {
+        if (idle > 0) return State.READY;
+        return overflow < maxOverflow ? State.OVERFLOW : State.FULL;
+    }
+}

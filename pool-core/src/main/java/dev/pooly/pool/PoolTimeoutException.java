@@ -1,0 +1,12 @@
+package dev.pooly.pool;
+
+/** No worker could be checked out within the caller's timeout. */
+public class PoolTimeoutException extends PoolException {
+    public PoolTimeoutException(String message) {
+        super(message);
+    }
+
+    public PoolTimeoutException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.pooly.pool;
+
+/** The worker started for this caller could not start; the message names the command and why. */
+public class WorkerStartException extends PoolException {
+    public WorkerStartException(String message) {
+        super(message);
+    }
+
+    public WorkerStartException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

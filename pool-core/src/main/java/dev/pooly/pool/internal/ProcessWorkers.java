@@ -1,0 +1,46 @@
+package dev.pooly.pool.internal;
+
+import dev.pooly.pool.WorkerStartException;
+import dev.pooly.supervisor.ExitStatus;
+import dev.pooly.supervisor.Supervisor;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Worker processes from the pool's workers supervisor ({@code simple_one_for_one}): starting is
+ * {@code startChild()}, dismissing is {@code stopChild(id)} (the worker's shutdown spec), killing is
+ * SIGKILL to the worker's process group. Thread-safe.
+ */
+final class ProcessWorkers implements WorkerSource<PooledProcess> {
+    private final Supervisor workers;
+
+    ProcessWorkers(Supervisor workers) {
+        this.workers = workers;
+    }
+
+    @Override public CompletableFuture<PooledProcess> start() {
+        CompletableFuture<PooledProcess> started;
+        try {
+            started = workers.startChild().thenApply(PooledProcess::of);
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(new WorkerStartException(e.getMessage(), e));
+        }
+        return started.exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(new WorkerStartException(cause.getMessage(), cause));
+        });
+    }
+
+    @Override public CompletableFuture<ExitStatus> exit(PooledProcess worker) { return worker.process().exit(); }
+
+    @Override public long pid(PooledProcess worker) { return worker.process().pid(); }
+
+    @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
+
+    @Override public void dismiss(PooledProcess worker) {
+        // Unknown child: it already exited and the supervisor removed it. Nothing left to stop.
+        workers.stopChild(worker.process().id()).exceptionally(e -> null);
+    }
+
+    @Override public void kill(PooledProcess worker) { worker.process().kill(); }
+}

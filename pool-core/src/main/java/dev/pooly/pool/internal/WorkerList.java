@@ -1,0 +1,43 @@
+package dev.pooly.pool.internal;
+
+/**
+ * An intrusive doubly linked list of idle workers: O(1) push, pop at either end and removal of any
+ * member (a worker that died or whose overflow TTL ran out). Not thread-safe: guarded by the pool lock.
+ */
+final class WorkerList<W> {
+    private PoolCore.Worker<W> first;
+    private PoolCore.Worker<W> last;
+    private int size;
+
+    int size() { return size; }
+
+    void addFirst(PoolCore.Worker<W> w) {
+        w.prev = null;
+        w.next = first;
+        if (first != null) first.prev = w; else last = w;
+        first = w;
+        w.listed = true;
+        size++;
+    }
+
+    PoolCore.Worker<W> removeFirst() {
+        PoolCore.Worker<W> w = first;
+        if (w != null) remove(w);
+        return w;
+    }
+
+    PoolCore.Worker<W> removeLast() {
+        PoolCore.Worker<W> w = last;
+        if (w != null) remove(w);
+        return w;
+    }
+
+    void remove(PoolCore.Worker<W> w) {
+        if (!w.listed) return;
+        if (w.prev != null) w.prev.next = w.next; else first = w.next;
+        if (w.next != null) w.next.prev = w.prev; else last = w.prev;
+        w.prev = w.next = null;
+        w.listed = false;
+        size--;
+    }
+}

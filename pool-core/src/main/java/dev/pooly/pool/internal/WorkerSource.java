@@ -1,0 +1,28 @@
+package dev.pooly.pool.internal;
+
+import dev.pooly.supervisor.ExitStatus;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where a {@link PoolCore} gets its workers: OS processes from a workers supervisor in production,
+ * in-JVM objects in the bookkeeping benchmark. Every method returns at once.
+ */
+public interface WorkerSource<W> {
+    /** Starts a worker; completes when it is ready, or exceptionally with a message naming the command. */
+    CompletableFuture<W> start();
+
+    /** Completes when {@code worker} is gone, however it went. */
+    CompletableFuture<ExitStatus> exit(W worker);
+
+    long pid(W worker);
+
+    /** Whether {@code worker} is still running (its exit may not have been reported yet). */
+    boolean alive(W worker);
+
+    /** Stops {@code worker} gracefully (its shutdown spec). */
+    void dismiss(W worker);
+
+    /** Kills {@code worker} now. */
+    void kill(W worker);
+}
