@@ -87,6 +87,7 @@ public final class Launcher {
         exec.command(argv);
         if (spec.cwd() != null) exec.directory(spec.cwd().toFile());
         exec.environment(spec.env());
+        exec.redirectErrorStream(false); // zt-exec merges stderr into stdout by default: that would corrupt the channel
         exec.streams(new RawStreams());
         return exec.launch();
     }

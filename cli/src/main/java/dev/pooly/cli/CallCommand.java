@@ -1,0 +1,99 @@
+package dev.pooly.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pooly.cli.client.ControlClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code pooly call POOL [REQUEST]}: one lease for the whole call. Request lines are sent as they
+ * are read and answers printed as they arrive (pipelined, in order), so a long stdin costs a pipe
+ * round trip per line, not a connection.
+ */
+@Command(name = "call", mixinStandardHelpOptions = true,
+        description = {"Checks out a worker of POOL, writes the request line (REQUEST, or each line of stdin in turn),",
+                "prints each response line, and checks the worker in. Exit 1 if the worker dies mid-call."},
+        footer = {"", "Examples:", "  pooly call upper hello -c pooly.yaml", "  seq 1 1000 | pooly call upper -c pooly.yaml",
+                "  pooly call upper --no-wait hi -c pooly.yaml   # exit 75 if the pool is full"})
+final class CallCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @ParentCommand Pooly pooly;
+    @Mixin SocketOptions socket;
+    @Mixin LeaseOptions lease;
+
+    @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
+    String pool;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
+    String request;
+
+    @Override public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ControlClient client = ControlClient.connect(socket.resolve())) {
+            client.call(lease.request(pool, "lines"));
+            AtomicReference<RuntimeException> failure = new AtomicReference<>();
+            Thread printer = Thread.ofVirtual().name("pooly-call-printer").start(() -> print(client, out, failure));
+            try {
+                if (request != null) {
+                    client.send(line(request), false);
+                } else {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(pooly.stdin, StandardCharsets.UTF_8), 64 * 1024);
+                    String text;
+                    while ((text = in.readLine()) != null && printer.isAlive()) {
+                        // Flush at the end of each burst of input: batches piped input, keeps typed lines prompt.
+                        client.send(line(text), !in.ready());
+                    }
+                }
+                client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+            } catch (RuntimeException e) {
+                if (failure.get() == null) throw e; // else the printer has the daemon's own explanation
+            }
+            join(printer);
+            if (failure.get() != null) throw failure.get();
+        }
+        return ExitCode.OK;
+    }
+
+    private static JsonNode line(String text) {
+        return ControlClient.JSON.createObjectNode().put("line", text);
+    }
+
+    private static void print(ControlClient client, PrintWriter out, AtomicReference<RuntimeException> failure) {
+        try {
+            while (true) {
+                JsonNode message = client.receive();
+                if (message.has("line")) {
+                    out.println(message.get("line").asText());
+                    if (!client.ready()) out.flush();
+                } else {
+                    out.flush();
+                    ControlClient.expectOk(message);
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            out.flush();
+            failure.set(e);
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.pooly.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pooly.cli.client.ControlClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** {@code pooly checkout POOL}: this terminal's stdin/stdout connected to one worker until stdin ends. */
+@Command(name = "checkout", mixinStandardHelpOptions = true,
+        description = {"Checks out a worker of POOL and connects stdin/stdout to it (raw bytes) until stdin ends,",
+                "then checks it in. Prints `pooly: checked out POOL worker PID` on stderr first.",
+                "If this client dies, the daemon reclaims the lease (the pool's on_abandon)."},
+        footer = {"", "Example:", "  pooly checkout upper -c pooly.yaml"})
+final class CheckoutCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @ParentCommand Pooly pooly;
+    @Mixin SocketOptions socket;
+    @Mixin LeaseOptions lease;
+
+    @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
+    String pool;
+
+    @Override public Integer call() throws IOException {
+        try (ControlClient client = ControlClient.connect(socket.resolve())) {
+            JsonNode granted = client.call(lease.request(pool, "bytes"));
+            spec.commandLine().getErr().println("pooly: checked out " + pool + " worker " + granted.path("pid").asLong());
+            spec.commandLine().getErr().flush();
+            AtomicReference<RuntimeException> failure = new AtomicReference<>();
+            OutputStream out = pooly.stdout;
+            Thread relay = Thread.ofVirtual().name("pooly-checkout-relay").start(() -> relay(client, out, failure));
+            InputStream in = pooly.stdin;
+            byte[] buf = new byte[16 * 1024];
+            int n;
+            try {
+                while ((n = in.read(buf)) > 0 && relay.isAlive()) {
+                    client.send(ControlClient.JSON.createObjectNode().put("data", Base64.getEncoder().encodeToString(Arrays.copyOf(buf, n))), true);
+                }
+                client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+            } catch (RuntimeException e) {
+                if (failure.get() == null) throw e;
+            }
+            try {
+                relay.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure.get() != null) throw failure.get();
+        }
+        return ExitCode.OK;
+    }
+
+    private static void relay(ControlClient client, OutputStream out, AtomicReference<RuntimeException> failure) {
+        try {
+            while (true) {
+                JsonNode message = client.receive();
+                if (message.has("data")) {
+                    out.write(Base64.getDecoder().decode(message.get("data").asText()));
+                    out.flush();
+                } else {
+                    ControlClient.expectOk(message);
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            failure.set(e);
+        } catch (IOException e) {
+            failure.set(new CliException(ExitCode.FAILURE, "cannot write to stdout: " + e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.pooly.cli;
+
+import dev.pooly.cli.client.ControlClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** {@code pooly shutdown}. */
+@Command(name = "shutdown", mixinStandardHelpOptions = true,
+        description = "Stops the daemon as SIGTERM would: all children in reverse order, then exit 0.",
+        footer = {"", "Example:", "  pooly shutdown -c pooly.yaml"})
+final class ShutdownCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin SocketOptions socket;
+
+    @Override public Integer call() {
+        try (ControlClient client = ControlClient.connect(socket.resolve())) {
+            client.call(ControlClient.JSON.createObjectNode().put("op", "shutdown"));
+        }
+        spec.commandLine().getOut().println("pooly: shutting down");
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.pooly.cli.daemon;
+
+import dev.pooly.cli.ExitCode;
+import dev.pooly.config.PoolyConfig;
+import dev.pooly.supervisor.ChildStartException;
+import dev.pooly.supervisor.ExitStatus;
+import dev.pooly.supervisor.SupervisionEvent;
+import dev.pooly.supervisor.SupervisionTree;
+import dev.pooly.supervisor.Supervisor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code pooly daemon}: starts the tree, serves the control socket, and ends on SIGTERM/SIGINT or a
+ * {@code shutdown} request (children stopped in reverse order, exit 0) or when the root supervisor
+ * gives up (exit 1).
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger("pooly");
+
+    private Daemon() {}
+
+    public static int run(PoolyConfig config) {
+        TreeBuilder.Tree tree = TreeBuilder.build(config);
+        ControlServer server;
+        try {
+            server = ControlServer.bind(config.socket());
+        } catch (IOException e) {
+            LOG.error("{}", e.getMessage());
+            return ExitCode.FAILURE;
+        }
+        CompletableFuture<String> stop = new CompletableFuture<>();
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> stop.complete("SIG" + sig.getName()));
+        }
+        Supervisor root;
+        try {
+            root = SupervisionTree.start(tree.root(), Daemon::log);
+        } catch (ChildStartException e) {
+            LOG.error("the supervision tree could not start: {}", e.getMessage());
+            server.close();
+            return ExitCode.FAILURE;
+        }
+        server.serve(root, tree.pools(), stop);
+        LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
+                tree.pools().size(), server.socket());
+
+        CompletableFuture<Object> first = CompletableFuture.anyOf(stop, root.termination());
+        Object why = first.join();
+        if (why instanceof ExitStatus status) {
+            LOG.error("root supervisor {}: {}; exiting", root.id(), status);
+            server.close();
+            return status instanceof ExitStatus.Shutdown ? ExitCode.OK : ExitCode.FAILURE;
+        }
+        LOG.info("{}: stopping all children in reverse order", why);
+        root.shutdown().join();
+        server.close();
+        LOG.info("stopped");
+        return ExitCode.OK;
+    }
+
+    private static void log(SupervisionEvent event) {
+        switch (event) {
+            case SupervisionEvent.Exited e when e.status().abnormal() -> LOG.warn("{}", e);
+            case SupervisionEvent.StartFailed e -> LOG.error("{}", e);
+            case SupervisionEvent.GaveUp e -> LOG.error("{}", e);
+            default -> LOG.info("{}", event);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.pooly.cli.daemon;
+
+import dev.pooly.config.ChildNode;
+import dev.pooly.config.PoolNode;
+import dev.pooly.config.PoolyConfig;
+import dev.pooly.config.ProcessNode;
+import dev.pooly.config.ReadySetting;
+import dev.pooly.config.ShutdownSetting;
+import dev.pooly.config.SupervisorNode;
+import dev.pooly.pool.OnAbandon;
+import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolSpec;
+import dev.pooly.pool.PoolStrategy;
+import dev.pooly.pool.Pools;
+import dev.pooly.supervisor.ChildSpec;
+import dev.pooly.supervisor.Intensity;
+import dev.pooly.supervisor.LogSpec;
+import dev.pooly.supervisor.ProcessSpec;
+import dev.pooly.supervisor.Readiness;
+import dev.pooly.supervisor.RestartType;
+import dev.pooly.supervisor.Shutdown;
+import dev.pooly.supervisor.Stdio;
+import dev.pooly.supervisor.Strategy;
+import dev.pooly.supervisor.SupervisorSpec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a validated config into the supervision tree's specs and the pools' handles. The only
+ * place where config types meet core types. Stateless.
+ */
+public final class TreeBuilder {
+    private TreeBuilder() {}
+
+    /** The tree to start and the pools by name, in file order. */
+    public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
+
+    public static Tree build(PoolyConfig config) {
+        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        Map<String, Pool> pools = new LinkedHashMap<>();
+        SupervisorSpec root = supervisor(config.root(), logs, pools);
+        return new Tree(root, pools);
+    }
+
+    private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools) {
+        List<ChildSpec> children = new ArrayList<>();
+        for (ChildNode child : node.children()) {
+            children.add(switch (child) {
+                case SupervisorNode s -> supervisor(s, logs, pools);
+                case ProcessNode p -> process(p, logs);
+                case PoolNode p -> pool(p, logs, pools);
+            });
+        }
+        return SupervisorSpec.of(node.id(), strategy(node.strategy()),
+                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())), children);
+    }
+
+    private static ProcessSpec process(ProcessNode node, LogSpec logs) {
+        return new ProcessSpec(node.id(), node.command(), node.env(), node.cwd(), restart(node.restart()),
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs);
+    }
+
+    private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
+        ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
+        PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
+                node.strategy() == dev.pooly.config.PoolStrategy.FIFO ? PoolStrategy.FIFO : PoolStrategy.LIFO,
+                node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
+                node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
+                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
+        Pools.PoolTree tree = Pools.create(spec);
+        pools.put(node.name(), tree.pool());
+        return tree.spec();
+    }
+
+    private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {
+        return switch (s) {
+            case ONE_FOR_ONE -> Strategy.ONE_FOR_ONE;
+            case ONE_FOR_ALL -> Strategy.ONE_FOR_ALL;
+            case REST_FOR_ONE -> Strategy.REST_FOR_ONE;
+        };
+    }
+
+    private static RestartType restart(dev.pooly.config.RestartType r) {
+        return switch (r) {
+            case PERMANENT -> RestartType.PERMANENT;
+            case TRANSIENT -> RestartType.TRANSIENT;
+            case TEMPORARY -> RestartType.TEMPORARY;
+        };
+    }
+
+    private static Shutdown shutdown(ShutdownSetting s) {
+        return switch (s) {
+            case ShutdownSetting.BrutalKill b -> Shutdown.brutalKill();
+            case ShutdownSetting.Infinity i -> Shutdown.infinity();
+            case ShutdownSetting.Timeout t -> Shutdown.graceful(t.timeout());
+        };
+    }
+
+    private static Readiness readiness(ReadySetting r) {
+        return switch (r) {
+            case ReadySetting.Immediate i -> Readiness.immediate();
+            case ReadySetting.Delay d -> Readiness.delay(d.delay());
+            case ReadySetting.Line l -> Readiness.line(l.line(), l.timeout());
+        };
+    }
+}

@@ -1,0 +1,42 @@
+package dev.pooly.config;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.SequencedSet;
+
+/**
+ * The mappings a config file is made of and the keys each one accepts. This is the one list of
+ * keys: the loader rejects any other, and a test holds {@code pooly.schema.json} to it. Immutable.
+ */
+public enum ConfigSection {
+    TOP_LEVEL("the top level", "version", "control", "logs", "supervisor"),
+    CONTROL("control", "socket"),
+    LOGS("logs", "dir", "max_bytes", "backups"),
+    SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
+    /** An item of {@code children}: exactly one of these keys. */
+    CHILD("a child entry", "process", "pool", "supervisor"),
+    PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready"),
+    POOL("pool", "name", "command", "env", "cwd", "size", "max_overflow", "strategy", "checkout_timeout",
+            "overflow_ttl", "max_uses", "lease_timeout", "on_abandon", "ready", "shutdown", "max_restarts",
+            "max_seconds"),
+    READY("ready", "delay", "line", "timeout");
+
+    private final String description;
+    private final SequencedSet<String> keys;
+
+    ConfigSection(String description, String... keys) {
+        this.description = description;
+        this.keys = Collections.unmodifiableSequencedSet(new LinkedHashSet<>(List.of(keys)));
+    }
+
+    /** The keys this mapping accepts, in the order the contract lists them. */
+    public SequencedSet<String> keys() {
+        return keys;
+    }
+
+    /** How messages name this mapping, e.g. {@code pool} or {@code the top level}. */
+    public String description() {
+        return description;
+    }
+}

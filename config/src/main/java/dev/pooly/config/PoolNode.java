@@ -1,0 +1,72 @@
+package dev.pooly.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A {@code pool:} entry: a poolboy-style pool of worker processes, itself a supervisor of its
+ * workers with its own restart intensity. Immutable.
+ *
+ * @param name           the pool's name, also its {@link #id()} in the tree
+ * @param command        each worker's argv, program first; never run through a shell
+ * @param env            added to the daemon's environment, in file order
+ * @param cwd            absolute, resolved against the config file's directory
+ * @param size           workers started up front and kept alive
+ * @param maxOverflow    extra workers started on demand and dismissed when idle
+ * @param checkoutTimeout how long a caller that gives no timeout waits for a worker
+ * @param overflowTtl    how long an idle overflow worker lingers; {@link Duration#ZERO} dismisses it at once
+ * @param maxUses        leases after which a worker is replaced; 0 means unlimited
+ * @param leaseTimeout   a lease held longer is revoked and its worker killed; {@link Duration#ZERO} means never
+ * @param maxRestarts    restart intensity of the pool's worker supervisor: at most this many restarts ...
+ * @param maxSeconds     ... within this many seconds
+ */
+public record PoolNode(
+        String name,
+        List<String> command,
+        Map<String, String> env,
+        Path cwd,
+        int size,
+        int maxOverflow,
+        PoolStrategy strategy,
+        Duration checkoutTimeout,
+        Duration overflowTtl,
+        long maxUses,
+        Duration leaseTimeout,
+        OnAbandon onAbandon,
+        ReadySetting ready,
+        ShutdownSetting shutdown,
+        int maxRestarts,
+        int maxSeconds,
+        Location location) implements ChildNode {
+
+    public PoolNode {
+        Objects.requireNonNull(name, "name");
+        command = List.copyOf(command);
+        if (command.isEmpty()) throw new IllegalArgumentException("pool " + name + " has an empty command");
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        Objects.requireNonNull(cwd, "cwd");
+        if (size < 0 || maxOverflow < 0 || maxUses < 0 || maxRestarts < 0) {
+            throw new IllegalArgumentException("pool " + name + ": size, max_overflow, max_uses and max_restarts must not be negative");
+        }
+        if (maxSeconds < 1) throw new IllegalArgumentException("pool " + name + ": max_seconds must be positive");
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(checkoutTimeout, "checkoutTimeout");
+        Objects.requireNonNull(overflowTtl, "overflowTtl");
+        Objects.requireNonNull(leaseTimeout, "leaseTimeout");
+        Objects.requireNonNull(onAbandon, "onAbandon");
+        Objects.requireNonNull(ready, "ready");
+        Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(location, "location");
+    }
+
+    /** The pool's {@link #name()}. */
+    @Override
+    public String id() {
+        return name;
+    }
+}

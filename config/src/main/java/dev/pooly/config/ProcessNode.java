@@ -1,0 +1,38 @@
+package dev.pooly.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A {@code process:} entry: one supervised OS process. Immutable.
+ *
+ * @param command the argv, program first; never run through a shell
+ * @param env     added to the daemon's environment, in file order
+ * @param cwd     absolute, resolved against the config file's directory
+ */
+public record ProcessNode(
+        String id,
+        List<String> command,
+        Map<String, String> env,
+        Path cwd,
+        RestartType restart,
+        ShutdownSetting shutdown,
+        ReadySetting ready,
+        Location location) implements ChildNode {
+
+    public ProcessNode {
+        Objects.requireNonNull(id, "id");
+        command = List.copyOf(command);
+        if (command.isEmpty()) throw new IllegalArgumentException("process " + id + " has an empty command");
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        Objects.requireNonNull(cwd, "cwd");
+        Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(ready, "ready");
+        Objects.requireNonNull(location, "location");
+    }
+}
