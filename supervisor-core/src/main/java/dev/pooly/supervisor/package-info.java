@@ -15,7 +15,7 @@
  * Status is read without the mailbox, from per-node volatile fields, so {@code status()} answers even
  * while a supervisor waits out a graceful shutdown.
  *
- * <p>Every OS process is spawned from one long-lived platform thread ("pooly-spawner"), because Linux's
+ * <p>Every OS process is spawned from a few platform threads that live as long as the JVM ("pooly-spawner-N"), because Linux's
  * parent-death signal ({@code setpriv --pdeathsig KILL}) fires when the spawning <em>thread</em> exits.
  *
  * <p>Everything under {@code dev.pooly.supervisor.internal} is implementation and may change.

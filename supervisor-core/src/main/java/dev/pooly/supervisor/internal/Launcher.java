@@ -70,7 +70,8 @@ public final class Launcher {
                 .thenCompose(process -> {
                     RunningProcess running = new RunningProcess(childId, process, tail);
                     if (!WRAPPER.isEmpty()) {
-                        // Nothing to do: the kernel kills it with us.
+                        // The kernel kills the process with us; the guardian kills what it started.
+                        Guardian.watch(running.pid());
                     } else {
                         UNGUARDED.add(running.handle());
                         running.exit().thenRun(() -> UNGUARDED.remove(running.handle()));
@@ -93,7 +94,7 @@ public final class Launcher {
     }
 
     /** zt-exec without its per-process waiter thread: exits are seen through ProcessHandle.onExit. */
-    private static final class Exec extends ProcessExecutor {
+    static final class Exec extends ProcessExecutor {
         private Process started;
 
         Exec() {
@@ -111,7 +112,7 @@ public final class Launcher {
     }
 
     /** Leaves the pipes to us instead of pumping them into zt-exec's null streams. */
-    private static final class RawStreams implements ExecuteStreamHandler {
+    static final class RawStreams implements ExecuteStreamHandler {
         @Override public void setProcessInputStream(OutputStream os) {}
         @Override public void setProcessErrorStream(InputStream is) {}
         @Override public void setProcessOutputStream(InputStream is) {}
@@ -123,17 +124,6 @@ public final class Launcher {
         CompletableFuture<RunningProcess> ready = new CompletableFuture<>();
         RotatingLog outLog = spec.stdio() == Stdio.LOGGED ? RotatingLog.open(spec.logs(), logName + ".out.log") : null;
         if (spec.stdio() == Stdio.LOGGED) closeQuietly(running.stdin());
-
-        // Dying before it is ready is a failed start, whatever the readiness kind.
-        running.exit().thenAccept(status -> {
-            if (ready.isDone()) return;
-            Threads.startVirtual("pooly-start-failure-" + running.id(), () -> {
-                String why = "exited (" + status + ") before it was ready";
-                String tail = awaitStderrTail(running);
-                ready.completeExceptionally(new ChildStartException(running.id(),
-                        "cannot start " + describe(spec) + ": " + why + (tail.isEmpty() ? "" : "; stderr: " + tail)));
-            });
-        });
 
         switch (spec.readiness()) {
             case Readiness.Immediate i -> {
@@ -161,6 +151,18 @@ public final class Launcher {
                 }
             }
         }
+        // Dying before it is ready is a failed start. Registered after the switch: an Immediate child is
+        // ready the moment it exists, and a quick exit of such a child is an exit, not a failed start.
+        running.exit().thenAccept(status -> {
+            if (ready.isDone()) return;
+            Threads.startVirtual("pooly-start-failure-" + running.id(), () -> {
+                String why = "exited (" + status + ") before it was ready";
+                String tail = awaitStderrTail(running);
+                ready.completeExceptionally(new ChildStartException(running.id(),
+                        "cannot start " + describe(spec) + ": " + why + (tail.isEmpty() ? "" : "; stderr: " + tail)));
+            });
+        });
+
         ready.whenComplete((r, e) -> {
             if (e != null) running.kill();
         });

@@ -77,7 +77,7 @@ final class ProcessNode extends Child {
 
     @Override long pid() {
         RunningProcess running = current;
-        return running != null && state != NodeStatus.State.STOPPED ? running.pid() : 0;
+        return running != null && state == NodeStatus.State.RUNNING ? running.pid() : 0;
     }
 
     @Override NodeStatus status() {

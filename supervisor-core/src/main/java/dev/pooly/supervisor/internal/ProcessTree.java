@@ -79,6 +79,7 @@ public final class ProcessTree {
         awaitExit(leader);
         // Members that were forking while we read the group: one more pass, now that the leader is gone.
         for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
+        Guardian.forget(leader.pid());
     }
 
     /** SIGKILL to the tree and wait for the leader's exit. */
@@ -86,11 +87,39 @@ public final class ProcessTree {
         kill(leader);
         awaitExit(leader);
         for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
+        Guardian.forget(leader.pid());
     }
 
-    /** Kills what is left of a tree whose leader already exited (its group). */
+    /** Kills what is left of a tree whose leader already exited (its group). Blocking: one /proc scan. */
     public static void sweep(long leaderPid) {
         for (ProcessHandle p : groupMembers(leaderPid)) p.destroyForcibly();
+    }
+
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Long> PENDING_SWEEPS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEEP_SCHEDULED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Kills, soon, what is left in the group of a leader that exited on its own. Sweeps are batched:
+     * reading process groups costs a scan of all of /proc, so one scan at most every 50 ms serves
+     * every group that became due meanwhile (a burst of exits costs one scan, not one each).
+     * Returns at once; the scan runs on a virtual thread.
+     */
+    public static void sweepLater(long leaderPid) {
+        if (!HAS_PROC) return;
+        PENDING_SWEEPS.add(leaderPid);
+        if (SWEEP_SCHEDULED.compareAndSet(false, true)) {
+            Timers.after(java.time.Duration.ofMillis(50), () -> Threads.startVirtual("pooly-sweep", ProcessTree::sweepPending));
+        }
+    }
+
+    private static void sweepPending() {
+        SWEEP_SCHEDULED.set(false);
+        Set<Long> groups = new java.util.HashSet<>();
+        Long pgid;
+        while ((pgid = PENDING_SWEEPS.poll()) != null) groups.add(pgid);
+        if (groups.isEmpty()) return;
+        for (ProcessHandle p : groupMembers(groups)) p.destroyForcibly();
+        for (long group : groups) Guardian.forget(group);
     }
 
     /**
@@ -138,6 +167,11 @@ public final class ProcessTree {
 
     /** Processes whose process group id is {@code pgid}, from /proc; empty where there is no /proc. */
     static Set<ProcessHandle> groupMembers(long pgid) {
+        return groupMembers(Set.of(pgid));
+    }
+
+    /** Processes in any of {@code groups}, from one scan of /proc. */
+    static Set<ProcessHandle> groupMembers(Set<Long> groups) {
         Set<ProcessHandle> members = new LinkedHashSet<>();
         if (!HAS_PROC) return members;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
@@ -145,7 +179,7 @@ public final class ProcessTree {
                 String name = dir.getFileName().toString();
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
                 long group = processGroup(dir);
-                if (group == pgid) ProcessHandle.of(Long.parseLong(name)).filter(ProcessTree::running).ifPresent(members::add);
+                if (groups.contains(group)) ProcessHandle.of(Long.parseLong(name)).filter(ProcessTree::running).ifPresent(members::add);
             }
         } catch (IOException | RuntimeException e) {
             // /proc changes under us; a partial answer is the best there is, and the caller retries.

@@ -49,8 +49,13 @@ public final class RunningProcess implements ProcessChild {
         }
     }
 
-    /** After an unrequested exit: kill what the process left behind in its group. */
-    void sweep() { ProcessTree.sweep(handle.pid()); }
+    /**
+     * After an unrequested exit: kill what the process left behind in its group, soon and off the
+     * caller's thread (see {@link ProcessTree#sweepLater}).
+     */
+    void sweep() {
+        ProcessTree.sweepLater(handle.pid());
+    }
 
     @Override public String toString() { return id + " (pid " + pid() + ")"; }
 }

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The one thread that spawns every supervised process.
+ * The few threads that spawn every supervised process.
  *
  * <p>Linux delivers the parent-death signal set by {@code setpriv --pdeathsig} when the
  * <em>thread</em> that forked the child exits, not the process. A pooled or virtual thread may go
@@ -14,11 +14,14 @@ import java.util.concurrent.LinkedBlockingQueue;
  * thread that lives as long as the JVM. The loop catches everything: a spawn that fails must never
  * end (and so replace) this thread.
  *
- * <p>Thread-safe. Spawns are serialised, which also bounds fork pressure on small machines.
+ * <p>Thread-safe. At most {@link #THREADS} spawns run at once, which bounds fork pressure.
  */
 final class Spawner {
     private static final BlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
-    private static final Thread THREAD = Thread.ofPlatform().name("pooly-spawner").daemon(true).start(Spawner::loop);
+    static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private static final java.util.List<Thread> SPAWNERS = java.util.stream.IntStream.range(0, THREADS)
+            .mapToObj(i -> Thread.ofPlatform().name("pooly-spawner-" + i).daemon(true).start(Spawner::loop))
+            .toList();
 
     private Spawner() {}
 
@@ -34,7 +37,7 @@ final class Spawner {
         return result;
     }
 
-    static boolean isSpawnerThread() { return Thread.currentThread() == THREAD; }
+    static boolean isSpawnerThread() { return SPAWNERS.contains(Thread.currentThread()); }
 
     private static void loop() {
         while (true) {

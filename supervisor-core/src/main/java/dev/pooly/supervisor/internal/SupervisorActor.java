@@ -63,6 +63,8 @@ public final class SupervisorActor implements Supervisor {
     private volatile String lastError;
     private volatile boolean alive = true;
     private long dynamicCount;
+    /** The last child that failed to start, so a supervisor that gives up while starting can name it. */
+    private ChildStartException lastStartFailure;
 
     SupervisorActor(SupervisorSpec spec, SupervisorActor parent, String path, Consumer<? super SupervisionEvent> listener) {
         this.spec = spec;
@@ -113,8 +115,7 @@ public final class SupervisorActor implements Supervisor {
         try {
             startAll();
         } catch (GiveUp g) {
-            started.completeExceptionally(new ChildStartException(spec.id(), "supervisor " + spec.id() + " gave up while starting: " + g.reason));
-            return;
+            return; // terminate() has failed the start, naming the child that could not start
         }
         state = NodeStatus.State.RUNNING;
         started.complete(null);
@@ -182,6 +183,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     private void startFailed(Child c, ChildStartException e) {
+        lastStartFailure = e;
         c.lastError = e.getMessage();
         c.state = NodeStatus.State.FAILED;
         publish(new SupervisionEvent.StartFailed(c.path, c.id(), e.getMessage()));
@@ -283,7 +285,8 @@ public final class SupervisorActor implements Supervisor {
             if (m instanceof Call c) c.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
         }
         if (!started.isDone()) {
-            started.completeExceptionally(new ChildStartException(spec.id(), "supervisor " + spec.id() + " " + status));
+            String child = lastStartFailure == null ? spec.id() : lastStartFailure.childId();
+            started.completeExceptionally(new ChildStartException(child, "supervisor " + spec.id() + " " + status, lastStartFailure));
         }
         termination.complete(status);
     }
@@ -443,7 +446,7 @@ public final class SupervisorActor implements Supervisor {
     @Override public CompletableFuture<Void> startChild(String id) {
         return onOwner(id, (o, c) -> {
             c.heldStopped = false;
-            if (!c.isRunning()) o.startOne(c);
+            if (!c.isRunning()) o.startRequested(c);
         });
     }
 
@@ -459,8 +462,18 @@ public final class SupervisorActor implements Supervisor {
         return onOwner(id, (o, c) -> {
             c.heldStopped = false;
             o.stopRequested(c);
-            o.startOne(c);
+            o.startRequested(c);
         });
+    }
+
+    /** A start asked for by a caller: a failure is reported like any other and not retried. */
+    private void startRequested(Child c) {
+        try {
+            startOne(c);
+        } catch (ChildStartException e) {
+            startFailed(c, e);
+            throw e;
+        }
     }
 
     private void stopRequested(Child c) {
@@ -471,6 +484,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     @Override public CompletableFuture<Void> killChild(String id) {
+        if (!alive) return CompletableFuture.failedFuture(new IllegalStateException("supervisor " + path + " has terminated"));
         if (spec.id().equals(id)) {
             kill("killed on request");
             return CompletableFuture.completedFuture(null);
