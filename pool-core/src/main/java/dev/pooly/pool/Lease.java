@@ -34,10 +34,26 @@ public interface Lease extends AutoCloseable {
      */
     String request(String line, Duration deadline);
 
+    /**
+     * Writes one request line without waiting for the answer, for pipelining many requests (each
+     * answered by one line, in order). Pair every call with one {@link #readLine()}.
+     */
+    void writeLine(String line);
+
+    /** Reads one response line, waiting as long as it takes. @throws WorkerDiedException at end of stream */
+    String readLine();
+
+    /** Whether the lease is still good: not closed, not revoked, and its worker still running. */
+    boolean isAlive();
+
     /** How many leases this worker has served, this one included. */
     int uses();
 
-    /** Checks the worker in. A second call is an error that says so. */
+    /**
+     * Checks the worker in. After {@link #discard()} or {@link #abandon()}, or once the lease is void
+     * (its worker died, it was revoked, the pool restarted), it quietly does nothing; a second
+     * {@code close()} is an error that says so.
+     */
     @Override
     void close();
 

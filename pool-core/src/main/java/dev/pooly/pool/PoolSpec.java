@@ -16,7 +16,9 @@ import java.util.Objects;
  * @param overflowTtl     how long an idle overflow worker lingers before it is dismissed
  * @param maxUses         0 = unlimited; a worker is replaced after this many leases
  * @param leaseTimeout    zero = none; a lease held longer is revoked and its worker killed
- * @param intensity       worker crashes beyond this make the pool give up (and its parent decide)
+ * @param intensity       worker crashes beyond this ({@code max_restarts} in {@code max_seconds}) crash the pool
+ *                        server, and the pool's supervisor restarts the pool; the pool supervisor restarting
+ *                        more often than this gives up in turn, and its parent decides
  */
 public record PoolSpec(
         String name,
@@ -38,11 +40,16 @@ public record PoolSpec(
         if (maxOverflow < 0) throw new IllegalArgumentException("pool " + name + ": max_overflow must not be negative, was " + maxOverflow);
         if (maxUses < 0) throw new IllegalArgumentException("pool " + name + ": max_uses must not be negative, was " + maxUses);
         Objects.requireNonNull(strategy, "strategy");
-        Objects.requireNonNull(checkoutTimeout, "checkoutTimeout");
-        Objects.requireNonNull(overflowTtl, "overflowTtl");
-        Objects.requireNonNull(leaseTimeout, "leaseTimeout");
+        nonNegative(name, "checkout_timeout", checkoutTimeout);
+        nonNegative(name, "overflow_ttl", overflowTtl);
+        nonNegative(name, "lease_timeout", leaseTimeout);
         Objects.requireNonNull(onAbandon, "onAbandon");
         Objects.requireNonNull(intensity, "intensity");
+    }
+
+    private static void nonNegative(String pool, String key, Duration d) {
+        Objects.requireNonNull(d, key);
+        if (d.isNegative()) throw new IllegalArgumentException("pool " + pool + ": " + key + " must not be negative, was " + d);
     }
 
     /** A pool of {@code size} workers running {@code worker} with the contract's defaults for the rest. */

@@ -32,10 +32,10 @@ public final class Pools {
      * pool server is up (workers may still be starting).
      */
     public static StandalonePool start(PoolSpec spec, Consumer<? super SupervisionEvent> listener) {
-        PoolTree tree = create(spec);
+        PoolHandle handle = new PoolHandle(spec);
         Supervisor root = SupervisionTree.start(SupervisorSpec.of(spec.name() + ".root",
-                dev.pooly.supervisor.Strategy.ONE_FOR_ONE, spec.intensity(), java.util.List.of(tree.spec())), listener);
-        return new StandalonePool(tree.pool(), root);
+                dev.pooly.supervisor.Strategy.ONE_FOR_ONE, spec.intensity(), java.util.List.of(handle.subtree())), listener);
+        return new StandalonePool(handle, root);
     }
 
     public static StandalonePool start(PoolSpec spec) {

@@ -1,5 +1,6 @@
 package dev.pooly.pool;
 
+import dev.pooly.pool.internal.PoolHandle;
 import dev.pooly.supervisor.Supervisor;
 
 import java.time.Duration;
@@ -7,13 +8,13 @@ import java.util.Optional;
 
 /**
  * A pool with its own root supervisor; {@link #close()} shuts both down (workers stopped as their
- * shutdown spec says). Thread-safe.
+ * shutdown spec says; waiting and later callers get {@link PoolClosedException}). Thread-safe.
  */
 public final class StandalonePool implements Pool, AutoCloseable {
-    private final Pool pool;
+    private final PoolHandle pool;
     private final Supervisor root;
 
-    StandalonePool(Pool pool, Supervisor root) {
+    StandalonePool(PoolHandle pool, Supervisor root) {
         this.pool = pool;
         this.root = root;
     }
@@ -27,7 +28,9 @@ public final class StandalonePool implements Pool, AutoCloseable {
     @Override public PoolStatus status() { return pool.status(); }
     @Override public PoolSpec spec() { return pool.spec(); }
 
+    /** Fails waiters and later checkouts with {@link PoolClosedException}, then stops the tree. */
     @Override public void close() {
+        pool.closeForGood();
         root.shutdown().join();
     }
 }

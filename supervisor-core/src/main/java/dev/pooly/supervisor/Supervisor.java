@@ -44,6 +44,7 @@ public interface Supervisor {
     /**
      * Crashes a node as if it died abnormally: a process gets SIGKILL (its group too); a supervisor or
      * service is torn down at once and reported to its parent as crashed, which applies its strategy.
+     * Completes once that incarnation is gone (not once it was replaced).
      */
     CompletableFuture<Void> killChild(String id);
 

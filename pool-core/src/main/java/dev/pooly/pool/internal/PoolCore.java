@@ -165,9 +165,13 @@ public final class PoolCore<W> {
         boolean spawn = false;
         lock.lock();
         try {
-            if (closed) throw closedWith;
-            Worker<W> w = settings.strategy() == PoolStrategy.LIFO ? idle.removeFirst() : idle.removeLast();
-            if (w != null) return lend(w, Thread.currentThread());
+            if (closed) throw new PoolClosedException(closedWith.getMessage(), closedWith);
+            Worker<W> w;
+            while ((w = settings.strategy() == PoolStrategy.LIFO ? idle.removeFirst() : idle.removeLast()) != null) {
+                if (source.alive(w.resource)) return lend(w, Thread.currentThread());
+                // Died a moment ago (e.g. its tree was just killed); exited() does the accounting when the exit arrives.
+                w.state = PoolStatus.WorkerState.STOPPING;
+            }
             // Only start a worker if those already starting are all promised to earlier waiters.
             if (starting <= waiting) {
                 if (missing > 0) {
@@ -346,7 +350,7 @@ public final class PoolCore<W> {
         else discard(grant);
     }
 
-    /** Kills the worker of a lease whose request missed its deadline; the lease becomes void. */
+    /** Kills the worker of a lease that ran out of time (a request deadline, lease_timeout); the lease becomes void with {@code why}. */
     public void expireRequest(Grant<W> grant, PoolException why) {
         Effects fx = new Effects();
         lock.lock();
@@ -363,18 +367,8 @@ public final class PoolCore<W> {
     }
 
     private void revoke(Worker<W> w, long leaseId) {
-        Effects fx = new Effects();
-        lock.lock();
-        try {
-            if (w.leaseId != leaseId || w.gone) return;
-            endLease(w, new LeaseRevokedException("pool " + settings.name() + ": lease on worker " + w.pid
-                    + " revoked after lease_timeout " + format(settings.leaseTimeout()) + "; the worker was killed"));
-            retire(w, fx);
-            fx.kill(w);
-        } finally {
-            lock.unlock();
-        }
-        fx.run();
+        expireRequest(new Grant<>(this, w, leaseId), new LeaseRevokedException("pool " + settings.name() + ": lease on worker "
+                + w.pid + " revoked after lease_timeout " + format(settings.leaseTimeout()) + "; the worker was killed"));
     }
 
     /** The worker of {@code grant} if that lease is still its current one; null if already void. Under the lock. */
@@ -611,7 +605,10 @@ public final class PoolCore<W> {
                 first.handoff.completeExceptionally(why);
             }
             for (Worker<W> w : List.copyOf(live)) {
-                if (w.state == PoolStatus.WorkerState.BUSY) endLease(w, why);
+                if (w.state == PoolStatus.WorkerState.BUSY) {
+                    endLease(w, new LeaseRevokedException("pool " + settings.name() + " stopped (" + why.getMessage()
+                            + "); the lease on worker " + w.pid + " is void and the worker stopped"));
+                }
                 idle.remove(w);
                 dismiss(w, fx);
             }

@@ -38,6 +38,8 @@ public final class PoolHandle implements Pool {
     private final PoolCore.Settings settings;
     private volatile PoolCore<PooledProcess> core;
     private volatile CompletableFuture<PoolCore<PooledProcess>> next = new CompletableFuture<>();
+    /** Set once the pool is shut down for good: callers fail at once instead of waiting for a next incarnation. */
+    private volatile PoolClosedException closedForGood;
 
     public PoolHandle(PoolSpec spec) {
         this.spec = spec;
@@ -68,12 +70,13 @@ public final class PoolHandle implements Pool {
             } catch (PoolTimeoutException e) {
                 throw new PoolTimeoutException("pool " + spec.name() + ": no worker available within " + PoolCore.format(timeout));
             } catch (PoolClosedException e) {
-                if (System.nanoTime() - deadline >= 0) throw e; // else: the pool restarted under us; wait for the new one
+                if (closedForGood != null || System.nanoTime() - deadline >= 0) throw e; // else: restarting; wait for the new one
             }
         }
     }
 
     @Override public Optional<Lease> tryCheckout() {
+        if (closedForGood != null) throw new PoolClosedException(closedForGood.getMessage(), closedForGood);
         PoolCore<PooledProcess> c = core;
         if (c == null || c.isClosed()) return Optional.empty();
         PoolCore.Grant<PooledProcess> grant = c.checkout(spec.checkoutTimeout(), false);
@@ -89,6 +92,7 @@ public final class PoolHandle implements Pool {
 
     private PoolCore<PooledProcess> current(long deadline, Duration timeout) {
         while (true) {
+            if (closedForGood != null) throw new PoolClosedException(closedForGood.getMessage(), closedForGood);
             PoolCore<PooledProcess> c = core;
             if (c != null && !c.isClosed()) return c;
             try {
@@ -99,12 +103,25 @@ public final class PoolHandle implements Pool {
                 Thread.currentThread().interrupt();
                 throw new PoolInterruptedException("pool " + spec.name() + ": interrupted while waiting for the pool to start");
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof PoolClosedException closed) throw new PoolClosedException(closed.getMessage(), closed);
                 throw new IllegalStateException(e);
             }
             if (System.nanoTime() - deadline >= 0 && core == null) {
                 throw new PoolTimeoutException("pool " + spec.name() + " is not running; waited " + PoolCore.format(timeout));
             }
         }
+    }
+
+    /**
+     * Shuts the pool for good (before its tree is shut down): waiters and later callers get
+     * {@link PoolClosedException} at once rather than waiting for an incarnation that will not come.
+     */
+    public void closeForGood() {
+        PoolClosedException why = new PoolClosedException("pool " + spec.name() + " is closed (shut down for good)");
+        closedForGood = why;
+        next.completeExceptionally(why);
+        PoolCore<PooledProcess> c = core;
+        if (c != null) c.close(why);
     }
 
     void attach(PoolCore<PooledProcess> incarnation) {

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A lease on a worker process. Closing, discarding and abandoning race through one
@@ -25,16 +24,23 @@ final class ProcessLease implements Lease {
     private final Ending ending;
     private final Cleaner.Cleanable cleanable;
 
-    /** The cleaning action: must not reach the lease, or it would never become unreachable. */
-    private record Ending(AtomicBoolean done, PoolCore.Grant<PooledProcess> grant) implements Runnable {
+    private static final int OPEN = 0, CHECKED_IN = 1, GIVEN_UP = 2;
+
+    /**
+     * How the lease ended (OPEN until then), and the cleaning action, which must not reach the lease
+     * or the lease would never become unreachable.
+     */
+    private record Ending(java.util.concurrent.atomic.AtomicInteger how, PoolCore.Grant<PooledProcess> grant) implements Runnable {
+        boolean done() { return how.get() != OPEN; }
+
         @Override public void run() {
-            if (done.compareAndSet(false, true)) grant.pool().abandon(grant);
+            if (how.compareAndSet(OPEN, GIVEN_UP)) grant.pool().abandon(grant);
         }
     }
 
     ProcessLease(PoolCore.Grant<PooledProcess> grant) {
         this.grant = grant;
-        this.ending = new Ending(new AtomicBoolean(), grant);
+        this.ending = new Ending(new java.util.concurrent.atomic.AtomicInteger(OPEN), grant);
         this.cleanable = CLEANER.register(this, ending);
     }
 
@@ -61,21 +67,46 @@ final class ProcessLease implements Lease {
 
     @Override public String request(String line, Duration deadline) {
         ensureUsable();
-        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-            throw new IllegalArgumentException("a request is one line: it must not contain line breaks");
-        }
+        checkOneLine(line);
         PoolCore<PooledProcess> pool = grant.pool();
+        // The pool's sweeper kills the worker if the deadline passes: a blocked pipe read cannot be cancelled otherwise.
         pool.requestStarted(grant, System.nanoTime() + deadline.toNanos());
         try {
-            WorkerChannel channel = grant.resource().channel();
-            channel.writeLine(line);
-            String response = channel.readLine();
+            writeLine(line);
+            return readLine();
+        } finally {
+            pool.requestFinished(grant);
+        }
+    }
+
+    @Override public boolean isAlive() {
+        return !ending.done() && grant.invalid() == null && grant.resource().process().isAlive();
+    }
+
+    @Override public void writeLine(String line) {
+        ensureUsable();
+        checkOneLine(line);
+        try {
+            grant.resource().channel().writeLine(line);
+        } catch (IOException e) {
+            throw died("failed mid-request (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override public String readLine() {
+        ensureUsable();
+        try {
+            String response = grant.resource().channel().readLine();
             if (response != null) return response;
             throw died("closed its stdout before answering", null);
         } catch (IOException e) {
             throw died("failed mid-request (" + e.getMessage() + ")", e);
-        } finally {
-            pool.requestFinished(grant);
+        }
+    }
+
+    private static void checkOneLine(String line) {
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("a request is one line: it must not contain line breaks");
         }
     }
 
@@ -93,7 +124,7 @@ final class ProcessLease implements Lease {
     }
 
     private void ensureUsable() {
-        if (ending.done().get()) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " is closed");
+        if (ending.done()) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " is closed");
         PoolException why = grant.invalid();
         if (why != null) throw copy(why);
     }
@@ -108,27 +139,32 @@ final class ProcessLease implements Lease {
         };
     }
 
-    private boolean finish() {
-        if (!ending.done().compareAndSet(false, true)) return false;
-        cleanable.clean(); // deregisters; the action sees done and does nothing
+    private boolean finish(int how) {
+        if (!ending.how().compareAndSet(OPEN, how)) return false;
+        cleanable.clean(); // deregisters; the action sees the lease ended and does nothing
         return true;
     }
 
+    /**
+     * Checks the worker in. After {@link #discard} or {@link #abandon} it does nothing (so
+     * try-with-resources around a discard is fine); a second {@code close()} is an error.
+     */
     @Override public void close() {
-        if (!finish()) {
+        if (finish(CHECKED_IN)) {
+            grant.pool().checkin(grant);
+        } else if (ending.how().get() == CHECKED_IN) {
             throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool()
-                    + " was already checked in or discarded: you most likely called close() twice");
+                    + " was already checked in: you most likely called close() twice");
         }
-        grant.pool().checkin(grant);
     }
 
     @Override public void discard() {
-        if (!finish()) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " was already checked in or discarded");
+        if (!finish(GIVEN_UP)) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " has already ended");
         grant.pool().discard(grant);
     }
 
     @Override public void abandon() {
-        if (finish()) grant.pool().abandon(grant);
+        if (finish(GIVEN_UP)) grant.pool().abandon(grant);
     }
 
     @Override public String toString() { return "lease on worker " + pid() + " of pool " + pool(); }

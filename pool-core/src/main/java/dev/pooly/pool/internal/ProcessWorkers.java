@@ -38,8 +38,12 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
 
     @Override public void dismiss(PooledProcess worker) {
-        // Unknown child: it already exited and the supervisor removed it. Nothing left to stop.
-        workers.stopChild(worker.process().id()).exceptionally(e -> null);
+        // If the supervisor cannot stop it (it already exited and was removed, or the workers supervisor
+        // itself is gone), kill it: a worker must never outlive its pool.
+        workers.stopChild(worker.process().id()).exceptionally(e -> {
+            worker.process().kill();
+            return null;
+        });
     }
 
     @Override public void kill(PooledProcess worker) { worker.process().kill(); }

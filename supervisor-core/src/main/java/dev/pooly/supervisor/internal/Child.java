@@ -6,6 +6,7 @@ import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.Shutdown;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One child slot of a {@link SupervisorActor}: its spec and its current incarnation.
@@ -42,8 +43,11 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     /** Stops the current incarnation as its shutdown spec says (no-op when not running). */
     abstract void stop();
 
-    /** Crashes it now; the exit reaches the owner as an abnormal one. Any thread. */
-    abstract void kill();
+    /**
+     * Crashes it now; the exit reaches the owner as an abnormal one. Any thread. The future completes
+     * once this incarnation is gone (the process exited, the supervisor terminated, the service stopped).
+     */
+    abstract CompletableFuture<Void> kill();
 
     /** SIGKILL to every OS process at or below this child, now. Any thread. */
     abstract void killProcesses();

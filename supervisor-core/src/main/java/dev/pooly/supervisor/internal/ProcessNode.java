@@ -63,9 +63,11 @@ final class ProcessNode extends Child {
         state = NodeStatus.State.STOPPED;
     }
 
-    @Override void kill() {
+    @Override CompletableFuture<Void> kill() {
         RunningProcess running = current;
-        if (running != null) running.kill();
+        if (running == null) return CompletableFuture.completedFuture(null);
+        running.kill();
+        return running.exit().thenApply(status -> null);
     }
 
     @Override void killProcesses() { kill(); }

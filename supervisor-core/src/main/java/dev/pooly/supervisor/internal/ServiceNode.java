@@ -12,12 +12,15 @@ import dev.pooly.supervisor.Supervisor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A child that is an in-JVM {@link Service}. See {@link Child} for threading. */
 final class ServiceNode extends Child {
     private static final Duration FOREVER = Duration.ofDays(365);
     private volatile Service current;
+    /** Completes when the current incarnation has been stopped. */
+    private volatile CompletableFuture<Void> stopped = CompletableFuture.completedFuture(null);
 
     ServiceNode(ServiceSpec spec, SupervisorActor owner) {
         super(spec, owner);
@@ -27,6 +30,7 @@ final class ServiceNode extends Child {
         state = NodeStatus.State.STARTING;
         long gen = ++generation;
         Service service;
+        stopped = new CompletableFuture<>();
         try {
             service = ((ServiceSpec) spec).factory().get();
             current = service;
@@ -34,6 +38,7 @@ final class ServiceNode extends Child {
         } catch (Exception | LinkageError e) {
             stopQuietly(current, Duration.ZERO);
             current = null;
+            stopped.complete(null);
             state = NodeStatus.State.FAILED;
             throw new ChildStartException(id(), "service " + id() + " failed to start: " + e, e);
         }
@@ -46,14 +51,16 @@ final class ServiceNode extends Child {
         current = null;
         Duration timeout = timeoutOf(spec.shutdown());
         stopQuietly(service, timeout == null ? FOREVER : timeout);
+        stopped.complete(null);
         state = NodeStatus.State.STOPPED;
     }
 
-    @Override void kill() {
+    @Override CompletableFuture<Void> kill() {
         long gen = generation;
-        Service service = current;
-        if (service == null) return;
+        CompletableFuture<Void> done = stopped;
+        if (current == null) return done;
         notifyExit(gen, new ExitStatus.Crashed("killed on request"));
+        return done;
     }
 
     @Override void killProcesses() {
@@ -65,6 +72,7 @@ final class ServiceNode extends Child {
         current = null;
         Duration timeout = timeoutOf(spec.shutdown());
         stopQuietly(service, timeout == null ? FOREVER : timeout);
+        stopped.complete(null);
     }
 
     @Override NodeStatus status() {

@@ -46,6 +46,9 @@ public final class SupervisorActor implements Supervisor {
     /** Run {@code action} on the actor; fail {@code reply} if the actor is gone first. */
     private record Call(Runnable action, CompletableFuture<?> reply) implements Message {}
 
+    /** A dynamic child finished starting ({@code running}) or failed ({@code error}). */
+    private record Adopt(ProcessNode node, RunningProcess running, Throwable error, CompletableFuture<ProcessChild> reply) implements Message {}
+
     /** Try again to restart {@code child}, whose restart failed (OTP's try_again_restart). */
     private record RetryRestart(Child child, String cause) implements Message {}
 
@@ -141,6 +144,7 @@ public final class SupervisorActor implements Supervisor {
         switch (m) {
             case Exited x -> onExit(x.child(), x.generation(), x.status());
             case Call c -> c.action().run();
+            case Adopt a -> adoptDynamic(a.node(), a.running(), a.error(), a.reply());
             case RetryRestart r -> {
                 if (children.contains(r.child()) && !r.child().isRunning() && !r.child().heldStopped) restart(r.child(), r.cause());
             }
@@ -282,7 +286,15 @@ public final class SupervisorActor implements Supervisor {
         if (spec.strategy() == Strategy.SIMPLE_ONE_FOR_ONE) children.clear();
         Message m;
         while ((m = mailbox.poll()) != null) {
-            if (m instanceof Call c) c.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
+            switch (m) {
+                case Call c -> c.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
+                case Adopt a -> {
+                    // Started just as we terminated: nobody will ever stop it, so kill it now.
+                    if (a.running() != null) a.running().kill();
+                    a.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
+                }
+                default -> { }
+            }
         }
         if (!started.isDone()) {
             String child = lastStartFailure == null ? spec.id() : lastStartFailure.childId();
@@ -417,13 +429,21 @@ public final class SupervisorActor implements Supervisor {
             children.add(node);
             // The spawn and the readiness wait happen off the actor, so many workers can start at once.
             node.launch().whenComplete((running, error) -> {
-                boolean posted = alive && mailbox.add(new Call(() -> adoptDynamic(node, running, error, reply), reply));
-                if (!posted && running != null) {
-                    running.kill();
-                    reply.completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
-                }
+                mailbox.add(new Adopt(node, running, error, reply));
+                // terminate() may have drained the mailbox just before that add: then nobody will see it.
+                if (!alive) drainAdoptions();
             });
         });
+    }
+
+    /** Kills dynamic children that finished starting after this supervisor terminated. Any thread. */
+    private void drainAdoptions() {
+        for (Message m : mailbox) {
+            if (m instanceof Adopt a && mailbox.remove(m)) {
+                if (a.running() != null) a.running().kill();
+                a.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
+            }
+        }
     }
 
     private void adoptDynamic(ProcessNode node, RunningProcess running, Throwable error, CompletableFuture<ProcessChild> reply) {
@@ -487,13 +507,12 @@ public final class SupervisorActor implements Supervisor {
         if (!alive) return CompletableFuture.failedFuture(new IllegalStateException("supervisor " + path + " has terminated"));
         if (spec.id().equals(id)) {
             kill("killed on request");
-            return CompletableFuture.completedFuture(null);
+            return termination.thenApply(status -> null);
         }
         Optional<SupervisorActor> owner = ownerOf(id);
         if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
         // Not through the owner's mailbox: a kill must land even while the owner is busy.
-        owner.get().direct(id).kill();
-        return CompletableFuture.completedFuture(null);
+        return owner.get().direct(id).kill();
     }
 
     @Override public CompletableFuture<Void> shutdown() {

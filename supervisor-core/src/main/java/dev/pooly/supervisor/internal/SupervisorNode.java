@@ -6,6 +6,7 @@ import dev.pooly.supervisor.Shutdown;
 import dev.pooly.supervisor.SupervisorSpec;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -64,9 +65,11 @@ final class SupervisorNode extends Child {
         state = NodeStatus.State.STOPPED;
     }
 
-    @Override void kill() {
+    @Override CompletableFuture<Void> kill() {
         SupervisorActor actor = current;
-        if (actor != null) actor.kill("killed on request");
+        if (actor == null) return CompletableFuture.completedFuture(null);
+        actor.kill("killed on request");
+        return actor.termination().thenApply(status -> null);
     }
 
     @Override void killProcesses() {
