@@ -1,5 +1,7 @@
 package dev.pooly.pool;
 
+import dev.pooly.testing.Pids;
+
 import dev.pooly.supervisor.ProcessSpec;
 import dev.pooly.supervisor.Shutdown;
 import org.junit.jupiter.api.Test;

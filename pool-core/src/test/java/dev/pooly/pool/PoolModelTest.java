@@ -1,5 +1,7 @@
 package dev.pooly.pool;
 
+import dev.pooly.testing.Pids;
+
 import dev.pooly.supervisor.Intensity;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

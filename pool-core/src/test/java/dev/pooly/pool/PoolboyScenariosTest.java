@@ -1,5 +1,7 @@
 package dev.pooly.pool;
 
+import dev.pooly.testing.Pids;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

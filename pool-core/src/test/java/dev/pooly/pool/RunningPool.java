@@ -1,5 +1,8 @@
 package dev.pooly.pool;
 
+import dev.pooly.testing.Pids;
+import dev.pooly.testing.EventLog;
+
 import dev.pooly.supervisor.ProcessSpec;
 import org.awaitility.core.ConditionFactory;
 

@@ -1,5 +1,7 @@
 package dev.pooly.supervisor;
 
+import dev.pooly.testing.Pids;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;

@@ -1,5 +1,7 @@
 package dev.pooly.supervisor;
 
+import dev.pooly.testing.Pids;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,8 @@
 package dev.pooly.supervisor;
 
+import dev.pooly.testing.Pids;
+import dev.pooly.testing.EventLog;
+
 import org.awaitility.core.ConditionFactory;
 
 import java.time.Duration;

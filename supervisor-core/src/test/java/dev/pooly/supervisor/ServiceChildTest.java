@@ -1,5 +1,8 @@
 package dev.pooly.supervisor;
 
+import dev.pooly.testing.Pids;
+import dev.pooly.testing.EventLog;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -73,8 +73,7 @@ final class ProcessNode extends Child {
     @Override void killProcesses() { kill(); }
 
     @Override void afterExit() {
-        RunningProcess running = current;
-        if (running != null) running.sweep();
+        // The process's own exit hook sweeps its group (RunningProcess).
     }
 
     @Override long pid() {

@@ -30,12 +30,17 @@ public final class ProcessTree {
 
     private ProcessTree() {}
 
-    /** The leader, its group and its descendants that are alive now. */
+    /**
+     * The leader, its group and its descendants that are alive now. The group is read only while
+     * the leader's pid is still ours (alive, or a zombie not yet reaped): pids wrap quickly (32768 on
+     * many machines), and a long-gone leader's number may lead a stranger's group by now. Leftovers of
+     * a leader that exited are {@linkplain #sweepLater swept} right after its exit instead.
+     */
     public static Set<ProcessHandle> members(ProcessHandle leader) {
         Set<ProcessHandle> all = new LinkedHashSet<>();
         if (running(leader)) all.add(leader);
         leader.descendants().filter(ProcessTree::running).forEach(all::add);
-        all.addAll(groupMembers(leader.pid()));
+        if (leader.isAlive()) all.addAll(groupMembers(leader.pid()));
         return all;
     }
 
@@ -88,11 +93,6 @@ public final class ProcessTree {
         awaitExit(leader);
         for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
         Guardian.forget(leader.pid());
-    }
-
-    /** Kills what is left of a tree whose leader already exited (its group). Blocking: one /proc scan. */
-    public static void sweep(long leaderPid) {
-        for (ProcessHandle p : groupMembers(leaderPid)) p.destroyForcibly();
     }
 
     private static final java.util.concurrent.ConcurrentLinkedQueue<Long> PENDING_SWEEPS = new java.util.concurrent.ConcurrentLinkedQueue<>();

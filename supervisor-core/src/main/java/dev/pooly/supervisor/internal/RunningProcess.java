@@ -25,6 +25,10 @@ public final class RunningProcess implements ProcessChild {
         this.handle = process.toHandle();
         this.stderr = stderr;
         this.exit = process.onExit().thenApply(p -> ExitStatus.ofExitValue(p.exitValue()));
+        // However it ended (a crash, a stop, a failed start): kill what it left in its group, then
+        // have the guardian forget the group, so its number is never killed after being reused.
+        long pid = handle.pid();
+        exit.thenRun(() -> ProcessTree.sweepLater(pid));
     }
 
     @Override public String id() { return id; }
@@ -47,14 +51,6 @@ public final class RunningProcess implements ProcessChild {
             case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout());
             case Shutdown.Infinity i -> ProcessTree.stop(handle, null);
         }
-    }
-
-    /**
-     * After an unrequested exit: kill what the process left behind in its group, soon and off the
-     * caller's thread (see {@link ProcessTree#sweepLater}).
-     */
-    void sweep() {
-        ProcessTree.sweepLater(handle.pid());
     }
 
     @Override public String toString() { return id + " (pid " + pid() + ")"; }

@@ -1,4 +1,4 @@
-package dev.pooly.pool;
+package dev.pooly.testing;
 
 import dev.pooly.supervisor.SupervisionEvent;
 
@@ -9,10 +9,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The tree listener of a test: keeps every {@link SupervisionEvent} in arrival order. Thread-safe
+ * The tree listener of a test (shared through supervisor-core's test jar): keeps every {@link SupervisionEvent} in arrival order. Thread-safe
  * (supervisor threads append, the test thread reads).
  */
-final class EventLog implements Consumer<SupervisionEvent> {
+public final class EventLog implements Consumer<SupervisionEvent> {
     private final List<SupervisionEvent> events = new CopyOnWriteArrayList<>();
 
     @Override
@@ -20,12 +20,29 @@ final class EventLog implements Consumer<SupervisionEvent> {
         events.add(event);
     }
 
-    <T extends SupervisionEvent> List<T> of(Class<T> type) {
+    public List<SupervisionEvent> all() {
+        return List.copyOf(events);
+    }
+
+    public <T extends SupervisionEvent> List<T> of(Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
+    public <T extends SupervisionEvent> List<T> of(Class<T> type, String id) {
+        return of(type).stream().filter(e -> e.id().equals(id)).toList();
+    }
+
+    public int count(Class<? extends SupervisionEvent> type, String id) {
+        return of(type, id).size();
+    }
+
+    /** Ids of the {@code type} events in arrival order, e.g. the start order of a tree. */
+    public List<String> ids(Class<? extends SupervisionEvent> type) {
+        return of(type).stream().map(SupervisionEvent::id).toList();
+    }
+
     /** Every OS pid an event named: what the tree spawned and reported. */
-    Set<Long> pids() {
+    public Set<Long> pids() {
         Set<Long> pids = new LinkedHashSet<>();
         for (SupervisionEvent e : events) {
             switch (e) {

@@ -1,10 +1,15 @@
-package dev.pooly.pool;
+package dev.pooly.testing;
+
+import dev.pooly.supervisor.internal.Guardian;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,15 +19,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Liveness of OS processes as the pool tests need it.
+ * Liveness of OS processes as the tests of every module need it (shared through supervisor-core's
+ * test jar).
  *
- * <p>A zombie counts as dead: pid 1 reaps orphans (the grandchildren of {@code sh -c} workers) only
- * every couple of seconds here, and {@link ProcessHandle#isAlive()} reports a zombie as alive.
+ * <p>A zombie counts as dead here: on these machines pid 1 reaps orphans only every couple of
+ * seconds, and {@link ProcessHandle#isAlive()} reports a zombie as alive, so a killed grandchild
+ * would look alive for up to two seconds although it has stopped running.
  */
-final class Pids {
+public final class Pids {
     private Pids() {}
 
-    static boolean alive(long pid) {
+    public static boolean alive(long pid) {
         if (pid <= 0) return false;
         boolean handleAlive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         return handleAlive && !zombie(pid);
@@ -37,12 +44,12 @@ final class Pids {
         }
     }
 
-    static Set<Long> alive(Collection<Long> pids) {
+    public static Set<Long> alive(Collection<Long> pids) {
         return pids.stream().filter(Pids::alive).collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** Waits (a few seconds at most) until none of {@code pids} runs; fails naming the survivors. */
-    static void awaitDead(Collection<Long> pids) {
+    public static void awaitDead(Collection<Long> pids) {
         await("processes " + pids + " to die").atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(20))
                 .untilAsserted(() -> {
@@ -51,15 +58,18 @@ final class Pids {
                 });
     }
 
-    /** pid, parent, state and command line of each process, for failure messages. */
-    static String describe(Collection<Long> pids) {
+    public static void awaitDead(long... pids) {
+        awaitDead(Arrays.stream(pids).boxed().toList());
+    }
+
+    /** pid, parent, group, state and command line of each process, for failure messages. */
+    public static String describe(Collection<Long> pids) {
         StringBuilder out = new StringBuilder();
         for (long pid : pids) {
             try {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
                 String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                String cmdline = commandLine(pid);
-                out.append(String.format("[pid %d ppid %s pgrp %s state %s: %s] ", pid, rest[1], rest[2], rest[0], cmdline));
+                out.append(String.format("[pid %d ppid %s pgrp %s state %s: %s] ", pid, rest[1], rest[2], rest[0], commandLine(pid)));
             } catch (IOException | RuntimeException gone) {
                 out.append("[pid ").append(pid).append(" gone] ");
             }
@@ -67,32 +77,37 @@ final class Pids {
         return out.toString().trim();
     }
 
-    static void awaitDead(long pid) {
-        awaitDead(Set.of(pid));
-    }
-
-    /** The running descendants of this JVM, grandchildren included. */
-    static Set<Long> ofThisJvm() {
-        return ProcessHandle.current().descendants().map(ProcessHandle::pid).filter(Pids::alive)
-                .collect(Collectors.toSet());
-    }
-
     /** The command line of a running process, its arguments joined by spaces; empty once it is gone. */
-    static String commandLine(long pid) {
+    public static String commandLine(long pid) {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            return new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
         } catch (IOException | RuntimeException gone) {
             return "";
         }
     }
 
+    /** The running descendants of {@code pid}, deepest included. */
+    public static List<Long> descendants(long pid) {
+        return ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants)
+                .map(ProcessHandle::pid).filter(Pids::alive).toList();
+    }
+
+    /** Live descendants of this JVM, except the orphan guardian, which lives as long as the JVM by design. */
+    public static Set<Long> ofThisJvm() {
+        return ProcessHandle.current().descendants().filter(p -> !isGuardian(p)).map(ProcessHandle::pid)
+                .filter(Pids::alive).collect(Collectors.toSet());
+    }
+
+    static boolean isGuardian(ProcessHandle p) {
+        return p.info().arguments().map(args -> Arrays.asList(args).contains(Guardian.NAME)).orElse(false);
+    }
+
     /**
      * Running descendants of this JVM that were not in {@code before} and run {@code command} or
-     * descend from a process that does: what a pool of that command started. Matching on the
-     * command leaves out the JVM-wide helpers supervisor-core starts once (its orphan guardian).
+     * descend from a process that does: what a pool of that command started.
      */
-    static Set<Long> startedSince(Set<Long> before, java.util.List<String> command) {
+    public static Set<Long> startedSince(Set<Long> before, List<String> command) {
         String wanted = String.join(" ", command).trim();
         long self = ProcessHandle.current().pid();
         return ProcessHandle.current().descendants()
@@ -107,7 +122,11 @@ final class Pids {
     }
 
     /** SIGKILL from outside, as a crash would. */
-    static void sigkill(long pid) {
+    public static void sigkill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    public static void sigterm(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }
 }
