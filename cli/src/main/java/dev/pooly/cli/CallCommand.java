@@ -39,27 +39,33 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
     String request;
 
-    @Override public Integer call() throws IOException {
+    @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
             client.call(lease.request(pool, "lines"));
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             Thread printer = Thread.ofVirtual().name("pooly-call-printer").start(() -> print(client, out, failure));
-            try {
-                if (request != null) {
-                    client.send(line(request), false);
-                } else {
-                    BufferedReader in = new BufferedReader(new InputStreamReader(pooly.stdin, StandardCharsets.UTF_8), 64 * 1024);
-                    String text;
-                    while ((text = in.readLine()) != null && printer.isAlive()) {
-                        // Flush at the end of each burst of input: batches piped input, keeps typed lines prompt.
-                        client.send(line(text), !in.ready());
+            // stdin on its own daemon thread: when the worker dies mid-call the printer ends, and the
+            // command must end with it, not wait for the next line a terminal user may never type.
+            Thread.ofPlatform().daemon(true).name("pooly-call-stdin").start(() -> {
+                try {
+                    if (request != null) {
+                        client.send(line(request), false);
+                    } else {
+                        BufferedReader in = new BufferedReader(new InputStreamReader(pooly.stdin, StandardCharsets.UTF_8), 64 * 1024);
+                        String text;
+                        while ((text = in.readLine()) != null && printer.isAlive()) {
+                            // Flush at the end of each burst of input: batches piped input, keeps typed lines prompt.
+                            client.send(line(text), !in.ready());
+                        }
                     }
+                    client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+                } catch (IOException | RuntimeException e) {
+                    // The printer reports the daemon's explanation, or the lost connection.
+                    failure.compareAndSet(null, new CliException(ExitCode.FAILURE, "cannot send to the daemon: " + e.getMessage()));
+                    client.close();
                 }
-                client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
-            } catch (RuntimeException e) {
-                if (failure.get() == null) throw e; // else the printer has the daemon's own explanation
-            }
+            });
             join(printer);
             if (failure.get() != null) throw failure.get();
         }

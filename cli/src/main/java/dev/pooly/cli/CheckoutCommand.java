@@ -32,7 +32,7 @@ final class CheckoutCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
     String pool;
 
-    @Override public Integer call() throws IOException {
+    @Override public Integer call() {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
             JsonNode granted = client.call(lease.request(pool, "bytes"));
             spec.commandLine().getErr().println("pooly: checked out " + pool + " worker " + granted.path("pid").asLong());
@@ -40,17 +40,21 @@ final class CheckoutCommand implements Callable<Integer> {
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             OutputStream out = pooly.stdout;
             Thread relay = Thread.ofVirtual().name("pooly-checkout-relay").start(() -> relay(client, out, failure));
+            // stdin on its own daemon thread, so that a worker dying ends the command at once.
             InputStream in = pooly.stdin;
-            byte[] buf = new byte[16 * 1024];
-            int n;
-            try {
-                while ((n = in.read(buf)) > 0 && relay.isAlive()) {
-                    client.send(ControlClient.JSON.createObjectNode().put("data", Base64.getEncoder().encodeToString(Arrays.copyOf(buf, n))), true);
+            Thread.ofPlatform().daemon(true).name("pooly-checkout-stdin").start(() -> {
+                byte[] buf = new byte[16 * 1024];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0 && relay.isAlive()) {
+                        client.send(ControlClient.JSON.createObjectNode().put("data", Base64.getEncoder().encodeToString(Arrays.copyOf(buf, n))), true);
+                    }
+                    client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, new CliException(ExitCode.FAILURE, "cannot send to the daemon: " + e.getMessage()));
+                    client.close();
                 }
-                client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
-            } catch (RuntimeException e) {
-                if (failure.get() == null) throw e;
-            }
+            });
             try {
                 relay.join();
             } catch (InterruptedException e) {
