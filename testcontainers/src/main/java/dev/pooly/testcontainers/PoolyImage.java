@@ -1,0 +1,232 @@
+package dev.pooly.testcontainers;
+
+import dev.pooly.testcontainers.internal.HostCommands;
+import dev.pooly.testcontainers.internal.JavaRuntime;
+import dev.pooly.testcontainers.internal.RootFilesystem;
+import dev.pooly.testcontainers.internal.RootFilesystem.Content;
+import dev.pooly.testcontainers.internal.RootFilesystem.Directory;
+import dev.pooly.testcontainers.internal.RootFilesystem.Entry;
+import dev.pooly.testcontainers.internal.RootFilesystem.HostFile;
+import dev.pooly.testcontainers.internal.RootFilesystem.HostTree;
+import dev.pooly.testcontainers.internal.RootFilesystem.Symlink;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A self-contained image for {@link PoolyContainer}, built locally and pulling nothing:
+ * {@code FROM scratch} plus a Java runtime {@code jlink}ed from the JDK the tests run on, the
+ * {@code pooly} jar, a {@code pooly} launcher, and the few programs of this machine that pooly and
+ * its workers run ({@code sh}, {@code cat}, {@code sleep}, {@code kill}, {@code env}, and
+ * {@code setpriv} and {@code setsid}, with which the daemon makes sure no child outlives it) with
+ * their shared libraries. Linux only, since it copies this machine's programs.
+ *
+ * <pre>{@code
+ * PoolyContainer pooly = new PoolyContainer(PoolyImage.fromJar(Path.of("cli/target/pooly.jar"))
+ *         .withFile(Path.of("worker-examples/target/worker-examples.jar"), "/opt/workers/worker-examples.jar")
+ *         .build());
+ * }</pre>
+ *
+ * <p>In the image: {@code /opt/pooly/java} (the runtime, also {@code /usr/bin/java}, so pools can
+ * run {@code java}), {@code /opt/pooly/pooly.jar}, {@code /usr/bin/pooly}, {@code /pooly} (the
+ * working directory, where {@link PoolyContainer} puts the config) and {@code /tmp}. The runtime is
+ * linked once and cached under {@code java.io.tmpdir}.
+ *
+ * <p>Immutable; every {@code with} method returns a new spec. {@link #build()} returns Testcontainers'
+ * lazy image: Docker builds it when the first container needs it, once per JVM.
+ */
+public final class PoolyImage {
+    /** The programs every image has. */
+    public static final List<String> COMMANDS = List.of("sh", "cat", "sleep", "kill", "env", "setpriv", "setsid");
+
+    private final Path poolyJar;
+    private final Set<String> commands;
+    private final Set<String> modules;
+    private final Map<String, Path> files;
+    private final Path cacheDir;
+
+    private PoolyImage(Path poolyJar, Set<String> commands, Set<String> modules, Map<String, Path> files, Path cacheDir) {
+        this.poolyJar = poolyJar;
+        this.commands = commands;
+        this.modules = modules;
+        this.files = files;
+        this.cacheDir = cacheDir;
+    }
+
+    /** An image running {@code poolyJar}, the shaded CLI jar ({@code cli/target/pooly.jar}). */
+    public static PoolyImage fromJar(Path poolyJar) {
+        if (!Files.isRegularFile(poolyJar)) {
+            throw new IllegalArgumentException("no pooly jar at " + poolyJar.toAbsolutePath() + "; build it with: mvn -pl cli -am package");
+        }
+        return new PoolyImage(poolyJar.toAbsolutePath(), new LinkedHashSet<>(COMMANDS), new LinkedHashSet<>(JavaRuntime.POOLY_MODULES),
+                new LinkedHashMap<>(), Path.of(System.getProperty("java.io.tmpdir"), "pooly-testcontainers"));
+    }
+
+    /** Adds programs of this machine (with their shared libraries) to {@code /usr/bin}, e.g. {@code "date"}. */
+    public PoolyImage withCommands(String... names) {
+        Set<String> more = new LinkedHashSet<>(commands);
+        for (String name : names) {
+            HostCommands.find(name); // fail here, naming the program, rather than at build time
+            more.add(name);
+        }
+        return new PoolyImage(poolyJar, more, modules, files, cacheDir);
+    }
+
+    /** Adds JDK modules to the runtime, for Java workers that need more than {@code java.base}. */
+    public PoolyImage withModules(String... names) {
+        Set<String> more = new LinkedHashSet<>(modules);
+        more.addAll(List.of(names));
+        return new PoolyImage(poolyJar, commands, more, files, cacheDir);
+    }
+
+    /** Adds a host file, e.g. a worker's jar or script, at the absolute {@code imagePath}; its mode is kept. */
+    public PoolyImage withFile(Path hostFile, String imagePath) {
+        if (!Files.isRegularFile(hostFile)) throw new IllegalArgumentException("no file " + hostFile.toAbsolutePath());
+        if (!imagePath.startsWith("/")) throw new IllegalArgumentException("imagePath must be absolute: " + imagePath);
+        Map<String, Path> more = new LinkedHashMap<>(files);
+        more.put(imagePath, hostFile.toAbsolutePath());
+        return new PoolyImage(poolyJar, commands, modules, more, cacheDir);
+    }
+
+    /** Where the linked runtime is cached (default: {@code java.io.tmpdir/pooly-testcontainers}). */
+    public PoolyImage withCacheDirectory(Path dir) {
+        return new PoolyImage(poolyJar, commands, modules, files, dir.toAbsolutePath());
+    }
+
+    /**
+     * The image, as Testcontainers' lazy {@link ImageFromDockerfile}: pass it to
+     * {@link PoolyContainer#PoolyContainer(java.util.concurrent.Future)}. Share one across tests:
+     * it is built once, on first use, and removed when the JVM exits.
+     */
+    public ImageFromDockerfile build() {
+        return new ImageFromDockerfile("localhost/pooly-testcontainers:" + tag(), true)
+                .withFileFromString("Dockerfile", """
+                        FROM scratch
+                        COPY rootfs/ /
+                        ENV PATH=/usr/bin:/usr/sbin JAVA_HOME=/opt/pooly/java
+                        WORKDIR /pooly
+                        CMD ["pooly", "--help"]
+                        """)
+                .withFileFromTransferable("rootfs", new LazyRootFilesystem(this));
+    }
+
+    /** The image's files; links the runtime if the cache lacks it (slow: up to 20 seconds). */
+    RootFilesystem rootFilesystem() {
+        List<Entry> entries = new ArrayList<>();
+        Set<String> directories = new LinkedHashSet<>(List.of("usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "opt", "opt/pooly", "pooly", "etc"));
+        for (String dir : directories) entries.add(new Directory(dir, 0755));
+        entries.add(new Directory("tmp", 01777));
+        for (String merged : List.of("bin", "lib", "lib64", "sbin")) entries.add(new Symlink(merged, "usr/" + merged));
+        Set<Path> libraries = new LinkedHashSet<>();
+        for (String name : commands) {
+            Path binary = HostCommands.find(name);
+            entries.add(new HostFile("usr/bin/" + name, binary, 0755));
+            libraries.addAll(HostCommands.libraries(binary));
+        }
+        Path runtime = JavaRuntime.linked(modules, cacheDir);
+        libraries.addAll(HostCommands.runtimeLibraries(runtime));
+        for (Path library : libraries) {
+            String imagePath = HostCommands.imagePath(library);
+            addParents(imagePath, entries, directories);
+            entries.add(new HostFile(imagePath, library, 0755));
+        }
+        entries.add(new HostTree("opt/pooly/java", runtime));
+        entries.add(new Symlink("usr/bin/java", "/opt/pooly/java/bin/java"));
+        entries.add(new HostFile("opt/pooly/pooly.jar", poolyJar, 0644));
+        entries.add(new Content("usr/bin/pooly", launcher(), 0755));
+        entries.add(new Content("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644));
+        entries.add(new Content("etc/group", "root:x:0:\n".getBytes(StandardCharsets.UTF_8), 0644));
+        for (Map.Entry<String, Path> file : files.entrySet()) {
+            String imagePath = file.getKey().substring(1);
+            addParents(imagePath, entries, directories);
+            entries.add(new HostFile(imagePath, file.getValue(), mode(file.getValue())));
+        }
+        return new RootFilesystem(entries);
+    }
+
+    private static void addParents(String imagePath, List<Entry> entries, Set<String> seen) {
+        int slash = imagePath.lastIndexOf('/');
+        if (slash <= 0) return;
+        String parent = imagePath.substring(0, slash);
+        if (!seen.add(parent)) return;
+        addParents(parent, entries, seen);
+        entries.add(new Directory(parent, 0755));
+    }
+
+    private static byte[] launcher() {
+        try (InputStream in = PoolyImage.class.getResourceAsStream("internal/pooly.sh")) {
+            if (in == null) throw new IllegalStateException("pooly.sh is missing from the pooly-testcontainers jar");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int mode(Path file) {
+        try {
+            return ((Integer) Files.getAttribute(file, "unix:mode")) & 0777;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0644;
+        }
+    }
+
+    /** A tag that changes when the inputs do, so that images of different jars never mix. */
+    private String tag() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            List<Path> inputs = new ArrayList<>(List.of(poolyJar));
+            inputs.addAll(files.values());
+            for (Path p : inputs) sha.update((p + ":" + Files.size(p) + ":" + Files.getLastModifiedTime(p).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update((commands + "\n" + modules + "\n" + files.keySet() + "\n" + Runtime.version()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Computes the root filesystem only when Docker asks for the build context. Confined to the
+     * thread that builds the image (Testcontainers resolves an image once, under a lock).
+     */
+    private static final class LazyRootFilesystem implements org.testcontainers.images.builder.Transferable {
+        private final PoolyImage image;
+        private RootFilesystem files;
+
+        LazyRootFilesystem(PoolyImage image) {
+            this.image = image;
+        }
+
+        private RootFilesystem files() {
+            if (files == null) files = image.rootFilesystem();
+            return files;
+        }
+
+        @Override public long getSize() {
+            return files().getSize();
+        }
+
+        @Override public String getDescription() {
+            return files().getDescription();
+        }
+
+        @Override public void transferTo(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String destination) {
+            files().transferTo(tar, destination);
+        }
+    }
+}
