@@ -17,7 +17,8 @@ public final class SupervisionTree {
     /**
      * Starts {@code spec} and its children in order and returns once all are running.
      *
-     * @param listener receives every {@link SupervisionEvent}, on supervisor threads: keep it quick
+     * @param listener receives every {@link SupervisionEvent}, on supervisor threads, possibly several
+     *                 at once (dynamic children stop concurrently): keep it quick and thread-safe
      * @throws ChildStartException if the root gave up while starting (a child kept failing to start);
      *                             nothing is left running then
      */

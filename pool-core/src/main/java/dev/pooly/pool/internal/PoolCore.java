@@ -47,6 +47,12 @@ import java.util.function.Consumer;
 public final class PoolCore<W> {
     private static final Duration SWEEP_PERIOD = Duration.ofMillis(25);
     private static final PoolException CANCELLED = new PoolException("cancelled");
+    /**
+     * Why a checked-in lease is void. One shared instance: a checkin must not allocate an exception
+     * (and fill its stack trace) under the lock; the holder never sees it, its lease object already
+     * knows it was closed.
+     */
+    private static final PoolException CHECKED_IN = new PoolException("lease already checked in");
 
     /** The pool's settings that the state machine needs. */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
@@ -60,8 +66,8 @@ public final class PoolCore<W> {
         volatile PoolStatus.WorkerState state = PoolStatus.WorkerState.IDLE;
         volatile int uses;
         /** The lease it is out on, 0 when none. */
-        long leaseId;
-        Thread holder;
+        volatile long leaseId;
+        volatile Thread holder;
         /** Set when the pool itself stops this worker: its exit is then not a crash. */
         boolean leaving;
         boolean gone;
@@ -124,7 +130,6 @@ public final class PoolCore<W> {
     private boolean retryScheduled;
     // ---- read without the lock
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
-    private final Set<Worker<W>> out = ConcurrentHashMap.newKeySet();
     private volatile String lastError;
     private final ScheduledFuture<?> sweeper;
 
@@ -270,7 +275,6 @@ public final class PoolCore<W> {
         w.voided = null;
         w.uses++;
         busy++;
-        out.add(w);
         if (!settings.leaseTimeout().isZero()) {
             long id = w.leaseId;
             w.leaseTimer = Timers.after(settings.leaseTimeout(), () -> revoke(w, id));
@@ -297,7 +301,6 @@ public final class PoolCore<W> {
         w.holder = null;
         w.uses--;
         busy--;
-        out.remove(w);
         w.state = PoolStatus.WorkerState.IDLE;
     }
 
@@ -389,12 +392,11 @@ public final class PoolCore<W> {
         w.requestDeadline = 0;
         w.voided = voided;
         busy--;
-        out.remove(w);
     }
 
     /** poolboy's checkin: first waiter, else dismiss if overflow, else idle. Under the lock. */
     private void release(Worker<W> w, Effects fx) {
-        if (w.state == PoolStatus.WorkerState.BUSY) endLease(w, new PoolException("lease already checked in"));
+        if (w.state == PoolStatus.WorkerState.BUSY) endLease(w, CHECKED_IN);
         w.state = PoolStatus.WorkerState.IDLE;
         if (closed) {
             dismiss(w, fx);
@@ -561,11 +563,14 @@ public final class PoolCore<W> {
         grant.worker().requestDeadline = 0;
     }
 
-    /** Periodic: leases whose holder thread ended, and requests past their deadline. Lock-free scan. */
+    /**
+     * Periodic: leases whose holder thread ended, and requests past their deadline. A lock-free scan
+     * of the live workers (racy reads are rechecked under the lock by the transitions it calls), so
+     * that checkout and checkin need not maintain a set of lent workers.
+     */
     private void sweep() {
-        if (out.isEmpty()) return;
         long now = System.nanoTime();
-        for (Worker<W> w : out) {
+        for (Worker<W> w : live) {
             Thread holder = w.holder;
             long id = w.leaseId;
             long deadline = w.requestDeadline;

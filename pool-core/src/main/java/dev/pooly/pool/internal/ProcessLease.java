@@ -71,9 +71,14 @@ final class ProcessLease implements Lease {
         PoolCore<PooledProcess> pool = grant.pool();
         // The pool's sweeper kills the worker if the deadline passes: a blocked pipe read cannot be cancelled otherwise.
         pool.requestStarted(grant, System.nanoTime() + deadline.toNanos());
+        WorkerChannel channel = grant.resource().channel();
         try {
-            writeLine(line);
-            return readLine();
+            channel.writeLine(line);
+            String response = channel.readLine();
+            if (response != null) return response;
+            throw died("closed its stdout before answering", null);
+        } catch (IOException e) {
+            throw died("failed mid-request (" + e.getMessage() + ")", e);
         } finally {
             pool.requestFinished(grant);
         }

@@ -29,7 +29,8 @@ public final class WorkerChannel {
     public OutputStream stdin() { return stdin; }
 
     public void writeLine(String line) throws IOException {
-        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.write(line.getBytes(StandardCharsets.UTF_8));
+        stdin.write('\n'); // the JDK's stdin is buffered: no extra syscall, and no concatenated copy
         stdin.flush();
     }
 

@@ -58,7 +58,8 @@ final class ProcessNode extends Child {
         generation++;
         RunningProcess running = current;
         if (running != null && running.isAlive()) {
-            running.stop(spec.shutdown());
+            // Pool workers: group-only stops, so that a thousand of them stop without a thousand /proc scans.
+            running.stop(spec.shutdown(), !dynamic);
         }
         state = NodeStatus.State.STOPPED;
     }

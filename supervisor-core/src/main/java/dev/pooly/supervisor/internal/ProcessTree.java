@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -15,11 +16,16 @@ import java.util.concurrent.TimeoutException;
 /**
  * Stops a process together with everything it started.
  *
+ * <p>With the {@link Guardian} (Linux), signals go to the whole process group in one kill(2) and
+ * only "is the group empty yet?" reads /proc, batched across all stops. A descendant that made
+ * itself a session leader (daemonized) has left the group and is not reached that way. Without the
+ * guardian, the members are read from /proc and the descendants snapshot, and signalled one by one.
+ *
  * <p>Every supervised process is started by {@code setsid}, so it leads its own process group and its
- * descendants are in that group unless they left it. A stop therefore signals the union of the group
- * (read from /proc, which also finds members already re-parented to init) and the descendants
- * snapshot from {@link ProcessHandle#descendants()} (which finds those that left the group). Both are
- * racy snapshots, so the final SIGKILL pass re-reads them after the leader is gone.
+ * descendants are in that group unless they left it. Without the guardian a stop signals the union
+ * of the group (read from /proc, which also finds members already re-parented to init) and the
+ * descendants snapshot from {@link ProcessHandle#descendants()} (which finds those that left the
+ * group). Both are racy snapshots, so the final SIGKILL pass re-reads them after the leader is gone.
  *
  * <p>Thread-safe (stateless). Blocking methods wait on {@link CompletableFuture}s and are meant for
  * virtual threads; an interrupt turns a graceful stop into an immediate kill and keeps the flag set.
@@ -61,8 +67,12 @@ public final class ProcessTree {
         }
     }
 
-    /** SIGKILL to the leader, its group and its descendants. Returns at once. */
+    /** SIGKILL to the leader and its group (and, without the guardian, its descendants). Returns at once. */
     public static void kill(ProcessHandle leader) {
+        if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
+            leader.destroyForcibly(); // at once, not only when the guardian gets to its line
+            return;
+        }
         for (ProcessHandle p : members(leader)) p.destroyForcibly();
     }
 
@@ -71,9 +81,32 @@ public final class ProcessTree {
      * SIGKILL whatever is left. Returns once the leader has exited.
      */
     public static void stop(ProcessHandle leader, Duration timeout) {
+        stop(leader, timeout, true);
+    }
+
+    /**
+     * As {@link #stop(ProcessHandle, Duration)}. With {@code thorough} false (pool workers: many,
+     * and simple by nature), only the process group is stopped: no descendants snapshot, which costs
+     * a scan of all of /proc per stop.
+     */
+    public static void stop(ProcessHandle leader, Duration timeout, boolean thorough) {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        if (leader.isAlive()) {
+            // Descendants that left the group (daemonized) are not reached by a group signal: find them first.
+            List<ProcessHandle> outsiders = thorough ? leader.descendants()
+                    .filter(p -> running(p) && groupOf(p.pid()) != leader.pid()).toList() : List.of();
+            // Just spawned, the child may not have reached setsid() yet: a group signal would find no
+            // group and be lost. Then the leader is the whole tree so far: signal it directly (once).
+            boolean leads = groupOf(leader.pid()) == leader.pid();
+            if (!leads) leader.destroy();
+            if (!leads || Guardian.signalGroup(leader.pid(), false)) {
+                for (ProcessHandle p : outsiders) p.destroy();
+                stopGroup(leader, outsiders, deadline);
+                return;
+            }
+        }
         Set<ProcessHandle> tree = members(leader);
         for (ProcessHandle p : tree) p.destroy();
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         try {
             if (await(leader.onExit(), deadline)) awaitOthers(tree, leader, deadline);
         } catch (InterruptedException e) {
@@ -87,8 +120,37 @@ public final class ProcessTree {
         Guardian.forget(leader.pid());
     }
 
+    /**
+     * The stop with the guardian: SIGTERM went to the whole group in one kill(2); wait for the
+     * leader, then for the rest of the group (batched /proc reads, see {@link #groupGone}), until the
+     * deadline; then SIGKILL to the group. No per-process /proc scan, so a pool can stop a thousand
+     * workers at once.
+     */
+    private static void stopGroup(ProcessHandle leader, List<ProcessHandle> outsiders, long deadline) {
+        // No leader.destroy() here: the group signal reached it, and a second SIGTERM means
+        // "stop faster" to some programs.
+        try {
+            if (await(leader.onExit(), deadline) && await(groupGone(leader.pid()), deadline)) {
+                awaitOthers(new LinkedHashSet<>(outsiders), leader, deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Guardian.signalGroup(leader.pid(), true);
+        if (leader.isAlive()) leader.destroyForcibly();
+        for (ProcessHandle p : outsiders) if (running(p)) p.destroyForcibly();
+        awaitExit(leader);
+        Guardian.forget(leader.pid());
+    }
+
     /** SIGKILL to the tree and wait for the leader's exit. */
     public static void brutalKill(ProcessHandle leader) {
+        if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
+            leader.destroyForcibly();
+            awaitExit(leader);
+            Guardian.forget(leader.pid());
+            return;
+        }
         kill(leader);
         awaitExit(leader);
         for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
@@ -163,6 +225,48 @@ public final class ProcessTree {
         } catch (ExecutionException e) {
             return true;
         }
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<ProcessHandle>> GONE_WATCH = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean GONE_SCHEDULED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Completes once no process is left in group {@code pgid}. Checks are batched: one /proc scan
+     * every 20 ms answers every group being waited for (stopping a thousand workers costs a few
+     * scans, not a thousand). Typed like {@code onExit()} so that {@link #await} serves both.
+     */
+    static CompletableFuture<ProcessHandle> groupGone(long pgid) {
+        if (!HAS_PROC) return CompletableFuture.completedFuture(null);
+        CompletableFuture<ProcessHandle> gone = GONE_WATCH.computeIfAbsent(pgid, g -> new CompletableFuture<>());
+        scheduleGoneScan();
+        return gone;
+    }
+
+    private static void scheduleGoneScan() {
+        if (GONE_SCHEDULED.compareAndSet(false, true)) {
+            Timers.after(java.time.Duration.ofMillis(20), () -> Threads.startVirtual("pooly-group-watch", ProcessTree::scanGone));
+        }
+    }
+
+    private static void scanGone() {
+        GONE_SCHEDULED.set(false);
+        if (GONE_WATCH.isEmpty()) return;
+        Set<Long> waited = new java.util.HashSet<>(GONE_WATCH.keySet());
+        Set<Long> present = new java.util.HashSet<>();
+        for (ProcessHandle p : groupMembers(waited)) present.add(groupOf(p.pid()));
+        for (long pgid : waited) {
+            if (!present.contains(pgid)) {
+                CompletableFuture<ProcessHandle> gone = GONE_WATCH.remove(pgid);
+                if (gone != null) gone.complete(null);
+            }
+        }
+        // Futures nobody waits for any more (their stop hit its deadline) are dropped with their group.
+        GONE_WATCH.entrySet().removeIf(e -> e.getValue().isDone());
+        if (!GONE_WATCH.isEmpty()) scheduleGoneScan();
+    }
+
+    private static long groupOf(long pid) {
+        return processGroup(PROC.resolve(Long.toString(pid)));
     }
 
     /** Processes whose process group id is {@code pgid}, from /proc; empty where there is no /proc. */

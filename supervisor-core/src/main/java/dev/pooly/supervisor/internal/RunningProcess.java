@@ -44,12 +44,15 @@ public final class RunningProcess implements ProcessChild {
     /** The last bytes the process wrote to stderr, for start-failure messages. */
     String stderrTail() { return stderr == null ? "" : stderr.text(); }
 
-    /** Stops the process and its tree as {@code shutdown} says; returns once it has exited. */
-    public void stop(Shutdown shutdown) {
+    /**
+     * Stops the process and its tree as {@code shutdown} says; returns once it has exited.
+     * {@code thorough}: also find descendants that left its process group (see {@link ProcessTree#stop}).
+     */
+    public void stop(Shutdown shutdown, boolean thorough) {
         switch (shutdown) {
             case Shutdown.BrutalKill b -> ProcessTree.brutalKill(handle);
-            case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout());
-            case Shutdown.Infinity i -> ProcessTree.stop(handle, null);
+            case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout(), thorough);
+            case Shutdown.Infinity i -> ProcessTree.stop(handle, null, thorough);
         }
     }
 

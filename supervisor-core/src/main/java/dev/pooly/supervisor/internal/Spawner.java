@@ -18,7 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class Spawner {
     private static final BlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
-    static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    static final int THREADS = Integer.getInteger("pooly.spawners", Math.max(4, Runtime.getRuntime().availableProcessors()));
     private static final java.util.List<Thread> SPAWNERS = java.util.stream.IntStream.range(0, THREADS)
             .mapToObj(i -> Thread.ofPlatform().name("pooly-spawner-" + i).daemon(true).start(Spawner::loop))
             .toList();

@@ -269,6 +269,10 @@ public final class SupervisorActor implements Supervisor {
     }
 
     private void stopAll() {
+        if (spec.strategy() == Strategy.SIMPLE_ONE_FOR_ONE) {
+            stopAllAtOnce();
+            return;
+        }
         for (int i = children.size() - 1; i >= 0; i--) {
             Child c = children.get(i);
             if (c.state != NodeStatus.State.STOPPED) {
@@ -276,6 +280,25 @@ public final class SupervisorActor implements Supervisor {
                 boolean wasRunning = c.isRunning();
                 c.stop();
                 if (wasRunning) publish(new SupervisionEvent.Exited(c.path, c.id(), pid, new ExitStatus.Shutdown()));
+            }
+        }
+    }
+
+    /**
+     * Dynamic children have no order, and OTP stops them all at once; so do we, each on a virtual
+     * thread, so that a pool of a thousand workers stops in one shutdown timeout, not a thousand.
+     * The actor waits for all of them; nothing else touches these children meanwhile.
+     */
+    private void stopAllAtOnce() {
+        List<Thread> stops = new ArrayList<>();
+        for (Child c : children) {
+            if (c.state != NodeStatus.State.STOPPED) stops.add(Threads.startVirtual("pooly-stop-" + c.id(), () -> stopRequested(c)));
+        }
+        for (Thread t : stops) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -471,10 +494,29 @@ public final class SupervisorActor implements Supervisor {
     }
 
     @Override public CompletableFuture<Void> stopChild(String id) {
-        return onOwner(id, (o, c) -> {
+        Optional<SupervisorActor> owner = ownerOf(id);
+        if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
+        SupervisorActor o = owner.get();
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        return o.call(reply, () -> {
+            Child c = o.direct(id);
             c.heldStopped = true;
-            o.stopRequested(c);
-            if (c instanceof ProcessNode p && p.dynamic) o.children.remove(c);
+            if (c instanceof ProcessNode p && p.dynamic) {
+                // Off the actor, as OTP's simple_one_for_one does: a pool dismissing many workers must not
+                // wait out each graceful stop in turn. Removed first, so no exit message reaches it any more.
+                o.children.remove(c);
+                Threads.startVirtual("pooly-stop-" + id, () -> {
+                    try {
+                        o.stopRequested(c);
+                        reply.complete(null);
+                    } catch (RuntimeException e) {
+                        reply.completeExceptionally(e);
+                    }
+                });
+            } else {
+                o.stopRequested(c);
+                reply.complete(null);
+            }
         });
     }
 
