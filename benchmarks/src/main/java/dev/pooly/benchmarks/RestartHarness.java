@@ -1,0 +1,148 @@
+package dev.pooly.benchmarks;
+
+import dev.pooly.pool.Lease;
+import dev.pooly.pool.PoolSpec;
+import dev.pooly.pool.PoolStatus;
+import dev.pooly.pool.Pools;
+import dev.pooly.pool.StandalonePool;
+import dev.pooly.supervisor.Intensity;
+import dev.pooly.supervisor.ProcessSpec;
+import dev.pooly.supervisor.SupervisionEvent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Restart: from SIGKILL of an idle pooled {@code cat} to its replacement being idle in the pool,
+ * interleaved, iteration by iteration, with bare spawns of the same command, so both see the same
+ * machine load.
+ *
+ * <p>Per iteration: (1) {@code new ProcessBuilder("cat").start()} until it returns, then one line to
+ * its first echo; (2) the same for the argv Pooly really execs ({@code setpriv --pdeathsig KILL --
+ * setsid -- cat}); (3) SIGKILL the pool's only worker and poll the pool's status every ~20 us until an
+ * idle worker with a new pid shows, then one request through it (in "to first reply", not in the
+ * ready time); (4) a 150 ms pause. Prints {@code key=value} lines (milliseconds) for the suite.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.RestartHarness [iterations] [warmup]}.
+ */
+public final class RestartHarness {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final long PAUSE_MS = 150;
+    private static final List<String> WRAPPED = List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--", "cat");
+
+    private static volatile long exitedAt, startedAt, startedPid;
+
+    private RestartHarness() {}
+
+    public static void main(String[] args) throws Exception {
+        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+
+        Distribution killToExitSeen = new Distribution(), killToStarted = new Distribution(), killToReady = new Distribution(),
+                killToFirstReply = new Distribution(), bareSpawn = new Distribution(), bareFirstEcho = new Distribution(),
+                wrappedSpawn = new Distribution(), wrappedFirstEcho = new Distribution();
+
+        // Generous intensity: this harness crashes the worker hundreds of times on purpose.
+        PoolSpec spec = PoolSpec.of("restart", ProcessSpec.of("cat", "cat"), 1, 0)
+                .withIntensity(Intensity.of(1_000_000, Duration.ofSeconds(1)));
+        try (StandalonePool pool = Pools.start(spec, RestartHarness::observe)) {
+            long pid = awaitIdleWorker(pool, 0);
+            for (int i = 0; i < warmup + iterations; i++) {
+                boolean record = i >= warmup;
+
+                spawn(List.of("cat"), record ? bareSpawn : null, record ? bareFirstEcho : null);
+                spawn(WRAPPED, record ? wrappedSpawn : null, record ? wrappedFirstEcho : null);
+
+                exitedAt = startedAt = 0;
+                long t0 = System.nanoTime();
+                ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("worker gone before the kill")).destroyForcibly();
+                long next = awaitIdleWorker(pool, pid);
+                long ready = System.nanoTime();
+                try (Lease lease = pool.checkout(TIMEOUT)) {
+                    if (lease.pid() != next) throw new IllegalStateException("checked out " + lease.pid() + ", expected the replacement " + next);
+                    lease.request("ping", TIMEOUT);
+                }
+                long replied = System.nanoTime();
+                if (record) {
+                    killToReady.add(ready - t0);
+                    killToFirstReply.add(replied - t0);
+                    if (exitedAt != 0) killToExitSeen.add(exitedAt - t0);
+                    if (startedAt != 0 && startedPid == next) killToStarted.add(startedAt - t0);
+                }
+                pid = next;
+                // Pooly sweeps a dead worker's process group 50 ms after its exit, off the restart path; wait
+                // that out so it lands in this pause, not in the next iteration's samples.
+                Thread.sleep(PAUSE_MS);
+            }
+        }
+
+        System.out.println("iterations=" + iterations);
+        print("kill_to_ready", killToReady);
+        print("kill_to_first_reply", killToFirstReply);
+        print("kill_to_exit_seen", killToExitSeen);
+        print("kill_to_supervisor_started", killToStarted);
+        print("bare_spawn", bareSpawn);
+        print("bare_spawn_to_first_echo", bareFirstEcho);
+        print("wrapped_spawn", wrappedSpawn);
+        print("wrapped_spawn_to_first_echo", wrappedFirstEcho);
+    }
+
+    private static void observe(SupervisionEvent e) {
+        long now = System.nanoTime();
+        switch (e) {
+            case SupervisionEvent.Exited x when x.pid() > 0 -> exitedAt = now;
+            case SupervisionEvent.Started s when s.pid() > 0 -> {
+                startedPid = s.pid();
+                startedAt = now;
+            }
+            default -> {}
+        }
+    }
+
+    /** Polls until the pool shows an idle worker whose pid is not {@code old}; answers its pid. */
+    private static long awaitIdleWorker(StandalonePool pool, long old) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            for (PoolStatus.Worker w : pool.status().workers()) {
+                if (w.state() == PoolStatus.WorkerState.IDLE && w.pid() != old) return w.pid();
+            }
+            if (System.nanoTime() - deadline > 0) throw new IllegalStateException("no replacement within " + TIMEOUT + ": " + pool.status());
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** Spawns {@code argv}, times start() and the first echo of one line, then kills it (untimed). */
+    private static void spawn(List<String> argv, Distribution spawned, Distribution firstEcho) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long t1 = System.nanoTime();
+        OutputStream in = p.getOutputStream();
+        InputStream out = p.getInputStream();
+        in.write("ping\n".getBytes());
+        in.flush();
+        byte[] buf = new byte[16];
+        int have = 0;
+        while (have == 0 || buf[have - 1] != '\n') {
+            int n = out.read(buf, have, buf.length - have);
+            if (n < 0) throw new IOException(argv + " ended before echoing");
+            have += n;
+        }
+        long t2 = System.nanoTime();
+        p.destroyForcibly();
+        p.waitFor();
+        if (spawned != null) {
+            spawned.add(t1 - t0);
+            firstEcho.add(t2 - t0);
+        }
+    }
+
+    private static void print(String key, Distribution d) {
+        if (d.count() == 0) return;
+        System.out.printf(java.util.Locale.ROOT, "%s.p50=%.3f%n%s.p90=%.3f%n%s.n=%d%n", key, Distribution.millis(d.median()), key,
+                Distribution.millis(d.percentile(90)), key, d.count());
+    }
+}
