@@ -584,16 +584,6 @@ public final class PoolCore<W> {
         }
     }
 
-    /** The lease's holder is now {@code thread} (e.g. a lease handed to another thread). */
-    public void transfer(Grant<W> grant, Thread thread) {
-        lock.lock();
-        try {
-            if (grant.worker().leaseId == grant.leaseId()) grant.worker().holder = thread;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     // ---- close and status ------------------------------------------------------------------------
 
     /** Stops this incarnation: waiters fail with {@code why}, leases become void, workers are dismissed. */

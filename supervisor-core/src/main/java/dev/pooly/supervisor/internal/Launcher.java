@@ -48,9 +48,6 @@ public final class Launcher {
 
     private Launcher() {}
 
-    /** Whether children die with the JVM even on SIGKILL (Linux with util-linux). */
-    public static boolean deathSignalGuarded() { return !WRAPPER.isEmpty(); }
-
     /**
      * Launches {@code spec}; the future completes with the ready process, or with a
      * {@link ChildStartException} naming the command and saying why it could not start.

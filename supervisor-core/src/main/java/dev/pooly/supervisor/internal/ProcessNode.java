@@ -1,7 +1,6 @@
 package dev.pooly.supervisor.internal;
 
 import dev.pooly.supervisor.ChildStartException;
-import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.ProcessSpec;
 
@@ -90,10 +89,5 @@ final class ProcessNode extends Child {
         if (cause instanceof CompletionException c && c.getCause() != null) cause = c.getCause();
         if (cause instanceof ChildStartException e) return e;
         return new ChildStartException("?", String.valueOf(cause), cause);
-    }
-
-    ExitStatus lastKnownExit() {
-        RunningProcess running = current;
-        return running != null && running.exit().isDone() ? running.exit().join() : null;
     }
 }

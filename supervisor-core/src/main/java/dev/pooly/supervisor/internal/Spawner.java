@@ -37,8 +37,6 @@ final class Spawner {
         return result;
     }
 
-    static boolean isSpawnerThread() { return SPAWNERS.contains(Thread.currentThread()); }
-
     private static void loop() {
         while (true) {
             try {

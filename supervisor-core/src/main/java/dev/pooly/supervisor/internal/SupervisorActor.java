@@ -181,8 +181,7 @@ public final class SupervisorActor implements Supervisor {
 
     private void startOne(Child c) {
         if (killed) throw new GiveUp("killed");
-        c.start();
-        c.lastError = c.lastError; // keep the last failure visible after a successful restart
+        c.start(); // lastError stays: the last failure remains visible after a successful restart
         publish(new SupervisionEvent.Started(c.path, c.id(), c.pid()));
     }
 

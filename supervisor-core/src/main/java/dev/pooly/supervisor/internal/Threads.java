@@ -3,7 +3,6 @@ package dev.pooly.supervisor.internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.ThreadFactory;
 
 /**
  * The one place Pooly makes threads: named, daemon, and with an uncaught-exception handler that
@@ -16,10 +15,6 @@ public final class Threads {
             (t, e) -> LOG.error("uncaught exception in thread {}", t.getName(), e);
 
     private Threads() {}
-
-    public static ThreadFactory virtual(String prefix) {
-        return Thread.ofVirtual().name(prefix, 0).uncaughtExceptionHandler(HANDLER).factory();
-    }
 
     public static Thread startVirtual(String name, Runnable task) {
         return Thread.ofVirtual().name(name).uncaughtExceptionHandler(HANDLER).start(task);
