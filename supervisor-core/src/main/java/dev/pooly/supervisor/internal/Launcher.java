@@ -210,10 +210,8 @@ public final class Launcher {
         });
     }
 
-    private static final Map<String, Thread> STDERR_PUMPS = new ConcurrentHashMap<>();
-
     private static void pumpStderr(InputStream err, RotatingLog log, StderrTail tail, String childId) {
-        Thread pump = Threads.startReader("pooly-err-" + childId, () -> {
+        tail.pumpedBy(Threads.startReader("pooly-err-" + childId, () -> {
             byte[] buf = new byte[8192];
             try (err) {
                 int n;
@@ -223,24 +221,13 @@ public final class Launcher {
                 }
             } catch (IOException ignored) {
                 // Pipe closed: the process is gone.
-            } finally {
-                STDERR_PUMPS.remove(childId, Thread.currentThread());
             }
-        });
-        STDERR_PUMPS.put(childId, pump);
+        }));
     }
 
     /** Gives the stderr pump a moment to drain what a dying process wrote, then returns the tail. */
     private static String awaitStderrTail(RunningProcess running) {
-        Thread pump = STDERR_PUMPS.get(running.id());
-        if (pump != null) {
-            try {
-                pump.join(Duration.ofMillis(300));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return abbreviate(running.stderrTail());
+        return abbreviate(running.stderrTail(Duration.ofMillis(300)));
     }
 
     /** Watches a byte stream for one whole line equal to {@code expected}. Used by one pump thread only. */

@@ -69,11 +69,17 @@ public final class ProcessTree {
 
     /** SIGKILL to the leader and its group (and, without the guardian, its descendants). Returns at once. */
     public static void kill(ProcessHandle leader) {
+        killTree(leader);
+    }
+
+    /** {@link #kill}; true when the guardian signalled the whole group (no member left to chase). */
+    private static boolean killTree(ProcessHandle leader) {
         if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
             leader.destroyForcibly(); // at once, not only when the guardian gets to its line
-            return;
+            return true;
         }
         for (ProcessHandle p : members(leader)) p.destroyForcibly();
+        return false;
     }
 
     /**
@@ -91,6 +97,16 @@ public final class ProcessTree {
      */
     public static void stop(ProcessHandle leader, Duration timeout, boolean thorough) {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        // While this stop lets the group drain gracefully, the leader's own exit must not sweep it.
+        STOPPING.add(leader.pid());
+        try {
+            stopTree(leader, deadline, thorough);
+        } finally {
+            STOPPING.remove(leader.pid());
+        }
+    }
+
+    private static void stopTree(ProcessHandle leader, long deadline, boolean thorough) {
         if (leader.isAlive()) {
             // Descendants that left the group (daemonized) are not reached by a group signal: find them first.
             List<ProcessHandle> outsiders = thorough ? leader.descendants()
@@ -145,43 +161,76 @@ public final class ProcessTree {
 
     /** SIGKILL to the tree and wait for the leader's exit. */
     public static void brutalKill(ProcessHandle leader) {
-        if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
-            leader.destroyForcibly();
-            awaitExit(leader);
-            Guardian.forget(leader.pid());
-            return;
-        }
-        kill(leader);
+        boolean wholeGroup = killTree(leader);
         awaitExit(leader);
-        for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
+        // Without the guardian: members that were forking while we read the group, now the leader is gone.
+        if (!wholeGroup) for (ProcessHandle p : groupMembers(leader.pid())) p.destroyForcibly();
         Guardian.forget(leader.pid());
     }
 
-    private static final java.util.concurrent.ConcurrentLinkedQueue<Long> PENDING_SWEEPS = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private static final java.util.concurrent.atomic.AtomicBoolean SWEEP_SCHEDULED = new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
-     * Kills, soon, what is left in the group of a leader that exited on its own. Sweeps are batched:
-     * reading process groups costs a scan of all of /proc, so one scan at most every 50 ms serves
-     * every group that became due meanwhile (a burst of exits costs one scan, not one each).
-     * Returns at once; the scan runs on a virtual thread.
+     * Kills, soon, what is left in the group of a leader that exited, then has the guardian forget
+     * the group. Returns at once; done by the next {@linkplain #scanGroups batched scan}. A group a
+     * stop is draining is left to that stop, which ends with its own SIGKILL.
      */
     public static void sweepLater(long leaderPid) {
         if (!HAS_PROC) return;
-        PENDING_SWEEPS.add(leaderPid);
-        if (SWEEP_SCHEDULED.compareAndSet(false, true)) {
-            Timers.after(java.time.Duration.ofMillis(50), () -> Threads.startVirtual("pooly-sweep", ProcessTree::sweepPending));
+        TO_SWEEP.add(leaderPid);
+        scheduleScan();
+    }
+
+    /**
+     * Completes once no process is left in group {@code pgid}, as seen by a
+     * {@linkplain #scanGroups batched scan}. Typed like {@code onExit()} so that {@link #await} serves both.
+     */
+    static CompletableFuture<ProcessHandle> groupGone(long pgid) {
+        if (!HAS_PROC) return CompletableFuture.completedFuture(null);
+        CompletableFuture<ProcessHandle> gone = GONE_WATCH.computeIfAbsent(pgid, g -> new CompletableFuture<>());
+        scheduleScan();
+        return gone;
+    }
+
+    private static final Duration SCAN_DELAY = Duration.ofMillis(20);
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Long> TO_SWEEP = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<ProcessHandle>> GONE_WATCH = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Set<Long> STOPPING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean SCAN_SCHEDULED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void scheduleScan() {
+        if (SCAN_SCHEDULED.compareAndSet(false, true)) {
+            Timers.after(SCAN_DELAY, () -> Threads.startVirtual("pooly-group-scan", ProcessTree::scanGroups));
         }
     }
 
-    private static void sweepPending() {
-        SWEEP_SCHEDULED.set(false);
-        Set<Long> groups = new java.util.HashSet<>();
+    /**
+     * One read of /proc, at most every 20 ms, serves every group due: sweeps and "is it empty yet?"
+     * waits alike. Reading process groups costs a scan of every process, so a burst of exits or a pool
+     * stopping a thousand workers costs a few scans, not one each.
+     */
+    private static void scanGroups() {
+        SCAN_SCHEDULED.set(false);
+        Set<Long> sweep = new java.util.HashSet<>();
         Long pgid;
-        while ((pgid = PENDING_SWEEPS.poll()) != null) groups.add(pgid);
-        if (groups.isEmpty()) return;
-        for (ProcessHandle p : groupMembers(groups)) p.destroyForcibly();
-        for (long group : groups) Guardian.forget(group);
+        while ((pgid = TO_SWEEP.poll()) != null) sweep.add(pgid);
+        sweep.removeAll(STOPPING);
+        Set<Long> waited = new java.util.HashSet<>(GONE_WATCH.keySet());
+        if (sweep.isEmpty() && waited.isEmpty()) return;
+        Set<Long> wanted = new java.util.HashSet<>(sweep);
+        wanted.addAll(waited);
+        java.util.Map<Long, List<ProcessHandle>> members = membersByGroup(wanted);
+        for (long group : sweep) {
+            for (ProcessHandle p : members.getOrDefault(group, List.of())) p.destroyForcibly();
+            Guardian.forget(group);
+        }
+        for (long group : waited) {
+            if (!members.containsKey(group)) {
+                CompletableFuture<ProcessHandle> gone = GONE_WATCH.remove(group);
+                if (gone != null) gone.complete(null);
+            }
+        }
+        // Futures nobody waits for any more (their stop hit its deadline) are dropped with their group.
+        GONE_WATCH.entrySet().removeIf(e -> e.getValue().isDone());
+        if (!GONE_WATCH.isEmpty() || !TO_SWEEP.isEmpty()) scheduleScan();
     }
 
     /**
@@ -227,44 +276,6 @@ public final class ProcessTree {
         }
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<ProcessHandle>> GONE_WATCH = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicBoolean GONE_SCHEDULED = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /**
-     * Completes once no process is left in group {@code pgid}. Checks are batched: one /proc scan
-     * every 20 ms answers every group being waited for (stopping a thousand workers costs a few
-     * scans, not a thousand). Typed like {@code onExit()} so that {@link #await} serves both.
-     */
-    static CompletableFuture<ProcessHandle> groupGone(long pgid) {
-        if (!HAS_PROC) return CompletableFuture.completedFuture(null);
-        CompletableFuture<ProcessHandle> gone = GONE_WATCH.computeIfAbsent(pgid, g -> new CompletableFuture<>());
-        scheduleGoneScan();
-        return gone;
-    }
-
-    private static void scheduleGoneScan() {
-        if (GONE_SCHEDULED.compareAndSet(false, true)) {
-            Timers.after(java.time.Duration.ofMillis(20), () -> Threads.startVirtual("pooly-group-watch", ProcessTree::scanGone));
-        }
-    }
-
-    private static void scanGone() {
-        GONE_SCHEDULED.set(false);
-        if (GONE_WATCH.isEmpty()) return;
-        Set<Long> waited = new java.util.HashSet<>(GONE_WATCH.keySet());
-        Set<Long> present = new java.util.HashSet<>();
-        for (ProcessHandle p : groupMembers(waited)) present.add(groupOf(p.pid()));
-        for (long pgid : waited) {
-            if (!present.contains(pgid)) {
-                CompletableFuture<ProcessHandle> gone = GONE_WATCH.remove(pgid);
-                if (gone != null) gone.complete(null);
-            }
-        }
-        // Futures nobody waits for any more (their stop hit its deadline) are dropped with their group.
-        GONE_WATCH.entrySet().removeIf(e -> e.getValue().isDone());
-        if (!GONE_WATCH.isEmpty()) scheduleGoneScan();
-    }
-
     private static long groupOf(long pid) {
         return processGroup(PROC.resolve(Long.toString(pid)));
     }
@@ -277,13 +288,22 @@ public final class ProcessTree {
     /** Processes in any of {@code groups}, from one scan of /proc. */
     static Set<ProcessHandle> groupMembers(Set<Long> groups) {
         Set<ProcessHandle> members = new LinkedHashSet<>();
+        membersByGroup(groups).values().forEach(members::addAll);
+        return members;
+    }
+
+    /** The running members of each of {@code groups} that has any, from one scan of /proc. */
+    private static java.util.Map<Long, List<ProcessHandle>> membersByGroup(Set<Long> groups) {
+        java.util.Map<Long, List<ProcessHandle>> members = new java.util.HashMap<>();
         if (!HAS_PROC) return members;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
             for (Path dir : dirs) {
                 String name = dir.getFileName().toString();
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
                 long group = processGroup(dir);
-                if (groups.contains(group)) ProcessHandle.of(Long.parseLong(name)).filter(ProcessTree::running).ifPresent(members::add);
+                if (!groups.contains(group)) continue;
+                ProcessHandle.of(Long.parseLong(name)).filter(ProcessTree::running)
+                        .ifPresent(p -> members.computeIfAbsent(group, g -> new java.util.ArrayList<>()).add(p));
             }
         } catch (IOException | RuntimeException e) {
             // /proc changes under us; a partial answer is the best there is, and the caller retries.

@@ -41,8 +41,8 @@ public final class RunningProcess implements ProcessChild {
 
     ProcessHandle handle() { return handle; }
 
-    /** The last bytes the process wrote to stderr, for start-failure messages. */
-    String stderrTail() { return stderr == null ? "" : stderr.text(); }
+    /** The last bytes the process wrote to stderr, after giving its pump up to {@code drain} to read what is left. */
+    String stderrTail(java.time.Duration drain) { return stderr == null ? "" : stderr.drained(drain); }
 
     /**
      * Stops the process and its tree as {@code shutdown} says; returns once it has exited.

@@ -12,6 +12,25 @@ final class StderrTail {
     private final byte[] ring = new byte[CAPACITY];
     private final ReentrantLock lock = new ReentrantLock();
     private long written;
+    /** The thread reading this process's stderr into the tail (and its log). */
+    private volatile Thread pump;
+
+    void pumpedBy(Thread pump) {
+        this.pump = pump;
+    }
+
+    /** The tail once the pump has read what a dying process wrote, waiting up to {@code drain}. */
+    String drained(java.time.Duration drain) {
+        Thread t = pump;
+        if (t != null) {
+            try {
+                t.join(drain);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return text();
+    }
 
     void append(byte[] buf, int off, int len) {
         lock.lock();
