@@ -1,5 +1,6 @@
 package dev.pooly.pool;
 
+import dev.pooly.testing.Waits;
 import dev.pooly.testing.Pids;
 import dev.pooly.testing.EventLog;
 
@@ -32,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are its other threads.
  */
 final class RunningPool implements AutoCloseable {
-    static final Duration PATIENCE = Duration.ofSeconds(5);
+    static final Duration PATIENCE = Waits.PATIENCE;
 
     final StandalonePool pool;
     final EventLog events;
@@ -76,16 +77,14 @@ final class RunningPool implements AutoCloseable {
         return new RunningPool(Pools.start(spec, events), events, before);
     }
 
-    /** Awaitility as these tests use it: a few seconds at most, polled often so tests stay fast. */
+    /** See {@link Waits#await()}. */
     static ConditionFactory await() {
-        return org.awaitility.Awaitility.await().atMost(PATIENCE).pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(10));
+        return Waits.await();
     }
 
-    /** For "this does not happen": holds for {@code period}, polled. */
+    /** See {@link Waits#during(Duration)}. */
     static ConditionFactory during(Duration period) {
-        return org.awaitility.Awaitility.await().during(period).atMost(period.plusSeconds(2))
-                .pollInterval(Duration.ofMillis(25));
+        return Waits.during(period);
     }
 
     String name() {

@@ -1,5 +1,6 @@
 package dev.pooly.supervisor;
 
+import dev.pooly.testing.Waits;
 import dev.pooly.testing.Pids;
 import dev.pooly.testing.EventLog;
 
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * there before the tree started. Not thread-safe; one test thread uses it.
  */
 final class RunningTree implements AutoCloseable {
-    static final Duration PATIENCE = Duration.ofSeconds(5);
+    static final Duration PATIENCE = Waits.PATIENCE;
 
     final Supervisor root;
     final EventLog events;
@@ -42,16 +43,14 @@ final class RunningTree implements AutoCloseable {
         return new RunningTree(SupervisionTree.start(spec, events), events, leaks);
     }
 
-    /** Awaitility as these tests use it: a few seconds at most, polled often so tests stay fast. */
+    /** See {@link Waits#await()}. */
     static ConditionFactory await() {
-        return org.awaitility.Awaitility.await().atMost(PATIENCE).pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(10));
+        return Waits.await();
     }
 
-    /** For "this does not happen": holds for {@code period}, polled. */
+    /** See {@link Waits#during(Duration)}. */
     static ConditionFactory during(Duration period) {
-        return org.awaitility.Awaitility.await().during(period).atMost(period.plusSeconds(2))
-                .pollInterval(Duration.ofMillis(25));
+        return Waits.during(period);
     }
 
     NodeStatus node(String id) {
