@@ -167,6 +167,8 @@ public final class PoolCore<W> {
 
         private final PoolCore<W> pool;
         private final Worker<W> worker;
+        /** The pool's count of leases when this one was made: the sweeper acts in lending order. */
+        final long seq;
         /** The thread that checked it out. */
         private final Thread owner;
         /** Other threads that used it, or null; pruned of ended threads when one is added. */
@@ -182,9 +184,10 @@ public final class PoolCore<W> {
         /** Guarded by the pool lock. */
         PoolClock.Scheduled leaseTimer;
 
-        Grant(PoolCore<W> pool, Worker<W> worker, Thread owner) {
+        Grant(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
             this.pool = pool;
             this.worker = worker;
+            this.seq = seq;
             this.owner = owner;
         }
 
@@ -328,6 +331,7 @@ public final class PoolCore<W> {
     private int dying;
     private int missing;
     private long idleSeq;
+    private long leaseSeq;
     private boolean closed;
     private PoolException closedWith;
     private final RestartWindow crashes;
@@ -493,7 +497,7 @@ public final class PoolCore<W> {
     /** Lends idle {@code w} to {@code holder}: a new lease object. Under the lock. */
     private Grant<W> lend(Worker<W> w, Thread holder) {
         w.to(WorkerState.BUSY, settings.name());
-        Grant<W> grant = new Grant<>(this, w, holder);
+        Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
         w.lease = grant;
         w.uses++;
         busy++;
@@ -809,13 +813,24 @@ public final class PoolCore<W> {
      */
     void sweep() {
         long now = clock.nanoTime();
+        List<Grant<W>> due = null;
         for (Worker<W> w : live) {
             Grant<W> grant = w.lease;
             if (grant == null || !grant.active()) continue;
             long deadline = grant.requestDeadline;
+            if ((deadline != 0 && now - deadline > 0) || grant.holdersGone()) {
+                if (due == null) due = new ArrayList<>(2);
+                due.add(grant);
+            }
+        }
+        if (due == null) return;
+        // In lending order, not the live set's hash order: replacements then start in a reproducible order.
+        due.sort(java.util.Comparator.comparingLong(g -> g.seq));
+        for (Grant<W> grant : due) {
+            long deadline = grant.requestDeadline;
             if (deadline != 0 && now - deadline > 0) {
                 revoke(grant, new Ending(Reason.REQUEST_TIMEOUT, "is void: the worker gave no answer within the request's deadline and was killed"));
-            } else if (grant.holdersGone()) {
+            } else {
                 abandon(grant);
             }
         }
