@@ -1,14 +1,22 @@
 package dev.pooly.pool;
 
+import dev.pooly.pool.LeaseRevokedException.Reason;
+import dev.pooly.supervisor.ProcessSpec;
+import dev.pooly.supervisor.Shutdown;
 import dev.pooly.testing.Pids;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.pooly.pool.RunningPool.Counts.full;
@@ -140,11 +148,163 @@ class LeaseIntegrityTest {
 
             try (Lease next = p.checkout()) {
                 assertThat(next.pid()).isEqualTo(stale.get().pid());
-                assertThatThrownBy(() -> stale.get().writeLine("stale")).isInstanceOf(LeaseRevokedException.class);
-                assertThatThrownBy(() -> stale.get().stdin().write('x')).isInstanceOf(LeaseRevokedException.class);
+                assertRevoked(stale.get(), Reason.ABANDONED);
                 assertThat(next.request("mine", PATIENCE)).isEqualTo("mine");
             }
             assertThat(p.idlePids()).containsExactly(stale.get().pid());
+        }
+    }
+
+    /** Every operation through {@code lease}, raw streams included, fails naming {@code why}; none reaches the worker. */
+    private static void assertRevoked(Lease lease, Reason why) {
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> operations = List.of(
+                () -> lease.request("request", PATIENCE),
+                () -> lease.writeLine("write"),
+                lease::readLine,
+                () -> lease.expectAnswers(1),
+                () -> lease.stdin().write('x'),
+                () -> lease.stdin().write(new byte[] {'x', '\n'}),
+                () -> lease.stdin().flush(),
+                () -> lease.stdout().read(),
+                () -> lease.stdout().read(new byte[8]),
+                () -> lease.stdout().available());
+        for (var operation : operations) {
+            assertThatThrownBy(operation).isInstanceOf(LeaseRevokedException.class)
+                    .satisfies(e -> assertThat(((LeaseRevokedException) e).reason()).isEqualTo(why))
+                    .hasMessageContaining(Long.toString(lease.pid())).hasMessageContaining(lease.pool());
+        }
+        assertThat(lease.isAlive()).as("an ended lease is not alive").isFalse();
+    }
+
+    @Test
+    void checkedInLeaseFailsEveryOperationWithCheckedIn() {
+        try (RunningPool p = RunningPool.start(cats("reason-checked-in", 1, 0))) {
+            Lease lease = p.checkout();
+            lease.close();
+            assertRevoked(lease, Reason.CHECKED_IN);
+            try (Lease next = p.checkout()) {
+                assertThat(next.pid()).as("a quiet worker goes back").isEqualTo(lease.pid());
+                assertRevoked(lease, Reason.CHECKED_IN);
+                assertThat(next.request("mine", PATIENCE)).isEqualTo("mine");
+            }
+        }
+    }
+
+    @Test
+    void discardedLeaseFailsEveryOperationWithDiscarded() {
+        try (RunningPool p = RunningPool.start(cats("reason-discarded", 1, 0))) {
+            Lease lease = p.checkout();
+            lease.discard();
+            assertRevoked(lease, Reason.DISCARDED);
+            Pids.awaitDead(lease.pid());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OnAbandon.class)
+    void abandonedLeaseFailsEveryOperationWithAbandoned(OnAbandon onAbandon) {
+        try (RunningPool p = RunningPool.start(cats("reason-abandoned", 1, 0).withOnAbandon(onAbandon))) {
+            Lease lease = p.checkout();
+            lease.abandon();
+            assertRevoked(lease, Reason.ABANDONED);
+            p.awaitCounts(ready(1, 0, 0));
+        }
+    }
+
+    @Test
+    void leaseHeldPastLeaseTimeoutFailsEveryOperationWithLeaseTimeout() {
+        try (RunningPool p = RunningPool.start(cats("reason-lease-timeout", 1, 0).withLeaseTimeout(Duration.ofMillis(200)))) {
+            Lease lease = p.checkout();
+            p.awaitIdleWorkersOtherThan(1, Set.of(lease.pid()));
+            assertRevoked(lease, Reason.LEASE_TIMEOUT);
+        }
+    }
+
+    @Test
+    void unansweredRequestFailsWithRequestTimeoutAndSoDoesEveryLaterOperation() {
+        PoolSpec spec = PoolSpec.of("reason-request-timeout", ProcessSpec.of("reason-request-timeout", "sh", "-c",
+                "while read l; do :; done").withShutdown(Shutdown.brutalKill()), 1, 0);
+        try (RunningPool p = RunningPool.start(spec)) {
+            Lease lease = p.checkout();
+            assertThatThrownBy(() -> lease.request("anyone?", Duration.ofMillis(200))).isInstanceOf(LeaseTimeoutException.class)
+                    .satisfies(e -> assertThat(((LeaseRevokedException) e).reason()).isEqualTo(Reason.REQUEST_TIMEOUT))
+                    .hasMessageContaining("deadline");
+            assertRevoked(lease, Reason.REQUEST_TIMEOUT);
+            p.awaitIdleWorkersOtherThan(1, Set.of(lease.pid()));
+        }
+    }
+
+    @Test
+    void workerDestroyedThroughItsProcessHandleEndsTheLeaseWithWorkerDiedAndIsReplaced() throws Exception {
+        try (RunningPool p = RunningPool.start(cats("reason-died", 1, 0))) {
+            Lease lease = p.checkout();
+            ProcessHandle handle = lease.process();
+            assertThat(handle.pid()).isEqualTo(lease.pid());
+            assertThat(handle.info().command()).hasValueSatisfying(c -> assertThat(c).endsWith("cat"));
+
+            handle.destroyForcibly();
+
+            handle.onExit().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            p.awaitIdleWorkersOtherThan(1, Set.of(lease.pid()));
+            assertRevoked(lease, Reason.WORKER_DIED);
+            assertThatThrownBy(() -> lease.request("x", PATIENCE)).isInstanceOf(WorkerDiedException.class);
+        }
+    }
+
+    @Test
+    void leaseOfARestartedPoolFailsEveryOperationWithPoolClosed() throws Exception {
+        try (RunningPool p = RunningPool.start(cats("reason-restart", 1, 0))) {
+            Lease lease = p.checkout();
+            p.pool.supervisor().killChild("reason-restart.server").get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            p.awaitIdleWorkersOtherThan(1, Set.of(lease.pid()));
+            assertRevoked(lease, Reason.POOL_CLOSED);
+        }
+    }
+
+    @Test
+    void readInProgressWhenTheLeaseIsCheckedInGetsTheWorkerReplaced() throws Exception {
+        // We test this by checking a lease in from one thread while another is blocked reading its
+        // stdout: the blocked read could take the next holder's answer, so the worker must not go back.
+        try (RunningPool p = RunningPool.start(cats("read-at-checkin", 1, 0))) {
+            Lease lease = p.checkout();
+            CompletableFuture<Throwable> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    lease.readLine();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            await().until(() -> Thread.getAllStackTraces().keySet().stream().anyMatch(t ->
+                    java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("readLine")
+                            && f.getClassName().endsWith("WorkerChannel"))));
+            lease.close();
+
+            assertThat(reader.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the blocked read ends with the lease")
+                    .isInstanceOf(LeaseRevokedException.class);
+            Pids.awaitDead(lease.pid());
+            try (Lease next = p.checkout()) {
+                assertThat(next.pid()).isNotEqualTo(lease.pid());
+                assertThat(next.request("mine", PATIENCE)).isEqualTo("mine");
+            }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsDeclaredThroughRawStdinMustBeAnsweredBeforeTheWorkerGoesBack() throws Exception {
+        // The daemon writes request lines through stdin() and reads answers with readLine(); expectAnswers tells the lease.
+        try (RunningPool p = RunningPool.start(shells("declared", 1, 0, "while read l; do sleep 0.3; echo \"$l\"; done"))) {
+            Lease lease = p.checkout();
+            lease.stdin().write("slow\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            lease.stdin().flush();
+            lease.expectAnswers(1);
+            assertThat(lease.unanswered()).isEqualTo(1);
+            lease.close(); // before the answer came: the pipe is empty, but the lease knows one is owed
+
+            try (Lease next = p.checkout()) {
+                assertThat(next.pid()).as("a worker owing an answer is replaced").isNotEqualTo(lease.pid());
+                assertThat(next.request("mine", PATIENCE)).isEqualTo("mine");
+            }
         }
     }
 }

@@ -190,8 +190,8 @@ class LeaseTest {
             Lease lease = p.checkout();
             lease.close();
 
-            assertThatThrownBy(() -> lease.request("after checkin", PATIENCE))
-                    .isInstanceOfAny(IllegalStateException.class, PoolException.class);
+            assertThatThrownBy(() -> lease.request("after checkin", PATIENCE)).isInstanceOf(LeaseRevokedException.class)
+                    .satisfies(e -> assertThat(((LeaseRevokedException) e).reason()).isEqualTo(LeaseRevokedException.Reason.CHECKED_IN));
             p.awaitCounts(ready(1, 0, 0));
         }
     }
