@@ -317,7 +317,9 @@ class LeaseTest {
 
     /** Checks out and drops the only reference to the lease. */
     private static long checkoutAndForget(RunningPool p) {
-        return p.checkout().pid();
+        long pid = p.pool.checkout(PATIENCE).pid(); // not through p.checkout(), which keeps the lease reachable
+        p.track(pid);
+        return pid;
     }
 
     @Test

@@ -381,17 +381,26 @@ public final class PoolCore<W> {
      * back in; {@link PoolInterruptedException} is thrown with the flag set.
      */
     public Grant<W> checkout(Duration timeout, boolean block) {
+        Grant<W> grant = checkoutOnce(timeout, block);
+        // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
+        if (grant == null || source.unread(grant.worker.resource) == null) return grant;
+        return checkoutPastNoise(grant, timeout, block);
+    }
+
+    /** The slow path: {@code grant}'s worker wrote output nobody asked for; replace it and try again within the time left. */
+    private Grant<W> checkoutPastNoise(Grant<W> grant, Duration timeout, boolean block) {
+        // The first attempt's time is not known here (the fast path does not read the clock); a retry
+        // only ever follows a protocol violation, and each costs the caller at most one more timeout.
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Grant<W> grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
-            if (grant == null) return null;
-            // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
             String noise = source.unread(grant.worker.resource);
             if (noise == null) return grant;
             LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
                     settings.name(), grant.worker.pid, noise);
             grant.end(NOT_LENT);
             takeBack(grant, "unread output", true);
+            grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
+            if (grant == null) return null;
         }
     }
 
