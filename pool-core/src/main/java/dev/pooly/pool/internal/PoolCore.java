@@ -216,7 +216,7 @@ public final class PoolCore<W> {
          * Starts an operation through the lease: fails with why the lease ended if it has. Pair with
          * {@link #exit()} in a finally block.
          */
-        public void enter() {
+        void enter() {
             touch();
             // Increment before looking at the state; ending sets the state before looking at the count.
             // Both are volatile, so either this sees the lease ended, or the ending sees this operation
@@ -228,18 +228,18 @@ public final class PoolCore<W> {
             }
         }
 
-        public void exit() {
+        void exit() {
             IN_USE.getAndAdd(this, -1);
         }
 
         /** The holder wrote {@code n} requests; each is owed one answer. */
-        public void expect(int n) {
+        void expect(int n) {
             if (n < 0) throw new IllegalArgumentException("a lease cannot expect " + n + " answers");
             UNANSWERED.getAndAdd(this, n);
         }
 
         /** One answer was read. Never below zero: a holder reading more than it declared (raw mode) owes nothing. */
-        public void answered() {
+        void answered() {
             int n;
             do {
                 n = unanswered;
@@ -247,10 +247,10 @@ public final class PoolCore<W> {
             } while (!UNANSWERED.compareAndSet(this, n, n - 1));
         }
 
-        public int unanswered() { return unanswered; }
+        int unanswered() { return unanswered; }
 
         /** The exception an operation on this ended lease throws, fresh for the caller's stack. */
-        public LeaseRevokedException revoked() {
+        LeaseRevokedException revoked() {
             Ending e = ending;
             if (e == null) throw new IllegalStateException("lease on worker " + worker.pid + " of pool " + pool.settings.name() + " is active");
             String message = "pool " + pool.settings.name() + ": lease on worker " + worker.pid + " " + e.detail();
@@ -360,6 +360,7 @@ public final class PoolCore<W> {
     /** Starts the {@code size} base workers. Returns at once. */
     public void fill() {
         int n;
+        // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
             n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow);
@@ -398,7 +399,7 @@ public final class PoolCore<W> {
             LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
                     settings.name(), grant.worker.pid, noise);
             grant.end(NOT_LENT);
-            takeBack(grant, "unread output", true);
+            takeBack(grant, "unread output");
             grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
             if (grant == null) return null;
         }
@@ -407,6 +408,7 @@ public final class PoolCore<W> {
     private Grant<W> checkoutOnce(Duration timeout, boolean block) {
         Waiter<W> waiter;
         boolean spawn = false;
+        // Two callers must never pop the same idle worker, nor both take the last overflow slot.
         lock.lock();
         try {
             if (closed) throw new PoolClosedException(closedWith.getMessage(), closedWith);
@@ -495,6 +497,7 @@ public final class PoolCore<W> {
     }
 
     private void dequeue(Waiter<W> w) {
+        // A waiter that timed out leaves the queue under the lock, so no checkin hands it a worker afterwards.
         lock.lock();
         try {
             unlink(w);
@@ -575,7 +578,7 @@ public final class PoolCore<W> {
             }
             return;
         }
-        takeBack(grant, "discarded by its holder", true);
+        takeBack(grant, "discarded by its holder");
     }
 
     /** The holder vanished (or said so): apply {@code on_abandon}. A lease that already ended is left alone. */
@@ -583,13 +586,13 @@ public final class PoolCore<W> {
         owned(grant);
         if (!grant.end(ABANDONED)) return;
         if (settings.onAbandon() == OnAbandon.RETURN) giveBack(grant, "when abandoned");
-        else takeBack(grant, "abandoned (on_abandon: replace)", true);
+        else takeBack(grant, "abandoned (on_abandon: replace)");
     }
 
     /** The pool ends {@code grant} with {@code why} and kills its worker (lease_timeout, a request deadline). */
     private void revoke(Grant<W> grant, Ending why) {
         if (!grant.end(why)) return;
-        takeBack(grant, why.reason().label(), true);
+        takeBack(grant, why.reason().label());
     }
 
     /** Returns the worker of ended {@code grant} to the pool if it is quiet, else replaces it. */
@@ -599,10 +602,11 @@ public final class PoolCore<W> {
         if (noise == null) noise = source.unread(grant.worker.resource);
         if (noise != null) {
             LOG.warn("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
-            takeBack(grant, "not quiet", true);
+            takeBack(grant, "not quiet");
             return;
         }
         Effects fx = new Effects();
+        // The worker's exit or the pool's close may have taken it back since the lease ended: recheck under the lock.
         lock.lock();
         try {
             Worker<W> w = grant.worker;
@@ -627,20 +631,22 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    /** The worker of ended {@code grant} leaves and is replaced; killed when {@code kill}. */
-    private void takeBack(Grant<W> grant, String why, boolean kill) {
+    /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
+    private void takeBack(Grant<W> grant, String why) {
         Effects fx = new Effects();
+        // As in giveBack: exited() or close() may have taken the worker back already.
         lock.lock();
         try {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
             retire(w, fx);
-            if (kill) fx.kill(w);
+            fx.kill(w);
         } finally {
             lock.unlock();
         }
         fx.run();
+        LOG.debug("pool {}: worker {} killed and replaced ({})", settings.name(), grant.worker.pid, why);
     }
 
     private void owned(Grant<W> grant) {
@@ -671,6 +677,7 @@ public final class PoolCore<W> {
 
     private void expireOverflow(Worker<W> w, long seq) {
         Effects fx = new Effects();
+        // A checkout may have taken the worker since this timer was set (idleSeq says so).
         lock.lock();
         try {
             // Lent and returned since this timer was set: a later timer owns it now.
@@ -720,6 +727,7 @@ public final class PoolCore<W> {
     private void ready(W resource) {
         Worker<W> w = new Worker<>(resource, source.pid(resource));
         Effects fx = new Effects();
+        // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
         lock.lock();
         try {
             starting--;
@@ -743,6 +751,7 @@ public final class PoolCore<W> {
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
         Effects fx = new Effects();
+        // The failed start's slot and the waiter it was for are settled together, so no waiter waits for a start that will not come.
         lock.lock();
         try {
             starting--;
@@ -767,6 +776,7 @@ public final class PoolCore<W> {
 
     private void retryMissing() {
         boolean spawn = false;
+        // A close may have come since the retry was scheduled.
         lock.lock();
         try {
             retryScheduled = false;
@@ -784,6 +794,7 @@ public final class PoolCore<W> {
     private void exited(Worker<W> w, ExitStatus status) {
         Effects fx = new Effects();
         String giveUp = null;
+        // The exit races the holder's checkin and the pool's own stop; the worker's state says who accounts for it.
         lock.lock();
         try {
             WorkerState was = w.state;
@@ -859,6 +870,7 @@ public final class PoolCore<W> {
     /** Stops this incarnation: waiters fail with {@code why}, leases end with {@link Reason#POOL_CLOSED}, workers are dismissed. */
     public void close(PoolException why) {
         Effects fx = new Effects();
+        // Checkouts and checkins after this see closed; every lease ends before its worker is dismissed.
         lock.lock();
         try {
             if (closed) return;
@@ -894,6 +906,7 @@ public final class PoolCore<W> {
     }
 
     public boolean isClosed() {
+        // A plain read of a boolean another thread sets under the lock.
         lock.lock();
         try {
             return closed;
@@ -904,6 +917,7 @@ public final class PoolCore<W> {
 
     public PoolStatus status() {
         int idleN, busyN, overflowN, waitingN, startingN;
+        // One consistent snapshot of the counters (the worker list is read lock-free and may differ slightly).
         lock.lock();
         try {
             idleN = idle.size();
@@ -931,7 +945,8 @@ public final class PoolCore<W> {
     }
 
     /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting. Consistent (one lock hold). */
-    public int[] books() {
+    int[] books() {
+        // One consistent snapshot for the model test.
         lock.lock();
         try {
             return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting};
