@@ -95,6 +95,13 @@ public interface Lease extends AutoCloseable {
     String readLine();
 
     /**
+     * Reads one response line; if none arrives within {@code deadline} the worker is killed and
+     * replaced and {@link LeaseTimeoutException} ({@code REQUEST_TIMEOUT}) is thrown, here and by every
+     * later operation. For pipelined requests with a per-answer deadline.
+     */
+    String readLine(Duration deadline);
+
+    /**
      * Declares that {@code requests} requests were written through {@link #stdin()}, each owed one
      * answer line, which {@link #readLine()} will read. Leaves raw mode: checking in with any of them
      * unanswered replaces the worker.

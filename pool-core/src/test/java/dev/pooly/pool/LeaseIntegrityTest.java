@@ -307,4 +307,22 @@ class LeaseIntegrityTest {
             }
         }
     }
+
+    @Test
+    void readLineWithADeadlineKillsAWorkerThatDoesNotAnswerInTime() throws Exception {
+        PoolSpec spec = PoolSpec.of("read-deadline", ProcessSpec.of("read-deadline", "sh", "-c",
+                "while read l; do :; done").withShutdown(Shutdown.brutalKill()), 1, 0);
+        try (RunningPool p = RunningPool.start(spec)) {
+            Lease lease = p.checkout();
+            lease.stdin().write("pipelined\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            lease.stdin().flush();
+            lease.expectAnswers(1);
+
+            assertThatThrownBy(() -> lease.readLine(Duration.ofMillis(200))).isInstanceOf(LeaseTimeoutException.class)
+                    .satisfies(e -> assertThat(((LeaseRevokedException) e).reason()).isEqualTo(Reason.REQUEST_TIMEOUT));
+            Pids.awaitDead(lease.pid());
+            assertRevoked(lease, Reason.REQUEST_TIMEOUT);
+            p.awaitIdleWorkersOtherThan(1, Set.of(lease.pid()));
+        }
+    }
 }

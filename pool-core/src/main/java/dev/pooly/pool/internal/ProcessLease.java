@@ -92,7 +92,14 @@ final class ProcessLease implements Lease {
     }
 
     @Override public String readLine() {
+        return readLine(null);
+    }
+
+    @Override public String readLine(Duration deadline) {
         grant.enter();
+        PoolCore<PooledProcess> pool = grant.pool();
+        // As in request(): the sweeper enforces the deadline by killing the worker, which ends this read.
+        if (deadline != null) pool.requestStarted(grant, deadline);
         try {
             String response = grant.resource().channel().readLine();
             if (response == null) throw died("closed its stdout before answering", null);
@@ -101,6 +108,7 @@ final class ProcessLease implements Lease {
         } catch (IOException e) {
             throw died("failed mid-request (" + e.getMessage() + ")", e);
         } finally {
+            if (deadline != null) pool.requestFinished(grant);
             grant.exit();
         }
     }
