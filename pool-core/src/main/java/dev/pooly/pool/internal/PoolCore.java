@@ -6,12 +6,14 @@ import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolClosedException;
 import dev.pooly.pool.PoolException;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolInterruptedException;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.WorkerDiedException;
 import dev.pooly.pool.WorkerStartException;
+import dev.pooly.supervisor.ExitReason;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.RestartWindow;
@@ -183,6 +185,10 @@ public final class PoolCore<W> {
         volatile long requestDeadline;
         /** Guarded by the pool lock. */
         PoolClock.Scheduled leaseTimer;
+        /** System nanos when lent, for {@link PoolListener#leaseEnded}; 0 when the pool has no listener. Set under the lock before the lease is published. */
+        long lentAt;
+        /** Nanos its taker waited in the queue; written and read by the taker's thread only. */
+        long waitedNanos;
 
         Grant(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
             this.pool = pool;
@@ -209,7 +215,10 @@ public final class PoolCore<W> {
         /** Ends the lease with {@code why} unless it has already ended; true if this call ended it. */
         boolean end(Ending why) {
             // The one race every ending runs: holder vs pool, and timers vs each other; one CAS decides.
-            return ENDING.compareAndSet(this, (Ending) null, why);
+            if (!ENDING.compareAndSet(this, (Ending) null, why)) return false;
+            // Exactly once per lease (the CAS winner); a lease that never reached its taker is no lease.
+            if (why != NOT_LENT && pool.listener != PoolListener.NONE) pool.listener.leaseEnded(System.nanoTime() - lentAt);
+            return true;
         }
 
         /**
@@ -320,6 +329,7 @@ public final class PoolCore<W> {
     private final WorkerSource<W> source;
     private final Consumer<String> onGiveUp;
     private final PoolClock clock;
+    private final PoolListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     // ---- guarded by lock
     private final WorkerList<W> idle = new WorkerList<>();
@@ -347,6 +357,12 @@ public final class PoolCore<W> {
     }
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp, PoolClock clock) {
+        this(settings, source, onGiveUp, clock, PoolListener.NONE);
+    }
+
+    /** @param listener told of checkouts, leases and worker exits (see its thread rules) */
+    public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp, PoolClock clock, PoolListener listener) {
+        this.listener = listener;
         this.settings = settings;
         this.source = source;
         this.onGiveUp = onGiveUp;
@@ -382,10 +398,22 @@ public final class PoolCore<W> {
      * back in; {@link PoolInterruptedException} is thrown with the flag set.
      */
     public Grant<W> checkout(Duration timeout, boolean block) {
-        Grant<W> grant = checkoutOnce(timeout, block);
-        // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
-        if (grant == null || source.unread(grant.worker.resource) == null) return grant;
-        return checkoutPastNoise(grant, timeout, block);
+        Grant<W> grant;
+        try {
+            grant = checkoutOnce(timeout, block);
+            // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
+            if (grant != null && source.unread(grant.worker.resource) != null) grant = checkoutPastNoise(grant, timeout, block);
+        } catch (PoolTimeoutException e) {
+            listener.checkout(PoolListener.CheckoutResult.TIMEOUT, timeout.toNanos());
+            throw e;
+        } catch (RuntimeException e) {
+            listener.checkout(PoolListener.CheckoutResult.ERROR, 0);
+            throw e;
+        }
+        // No clock read here: the wait is 0 unless the caller queued (await measured it).
+        if (grant == null) listener.checkout(PoolListener.CheckoutResult.FULL, 0);
+        else listener.checkout(PoolListener.CheckoutResult.OK, grant.waitedNanos);
+        return grant;
     }
 
     /** The slow path: {@code grant}'s worker wrote output nobody asked for; replace it and try again within the time left. */
@@ -442,15 +470,21 @@ public final class PoolCore<W> {
     }
 
     private Grant<W> await(Waiter<W> waiter, Duration timeout) {
+        // Only a caller that queues reads the clock (twice); the fast path never gets here.
+        long since = System.nanoTime();
         try {
-            return waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Grant<W> grant = waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            grant.waitedNanos = System.nanoTime() - since;
+            return grant;
         } catch (TimeoutException e) {
             // The hand-off race: complete(grant) by a checkin vs this cancel; the loser yields to the winner.
             if (waiter.handoff.completeExceptionally(CANCELLED)) {
                 dequeue(waiter);
                 throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
             }
-            return waiter.handoff.join(); // handed over in the same instant: keep it
+            Grant<W> grant = waiter.handoff.join(); // handed over in the same instant: keep it
+            grant.waitedNanos = System.nanoTime() - since;
+            return grant;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (!waiter.handoff.completeExceptionally(CANCELLED)) {
@@ -510,6 +544,8 @@ public final class PoolCore<W> {
     private Grant<W> lend(Worker<W> w, Thread holder) {
         w.to(WorkerState.BUSY, settings.name());
         Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
+        // A clock read (no allocation, no I/O) only when someone listens; before the lease is published.
+        if (listener != PoolListener.NONE) grant.lentAt = System.nanoTime();
         w.lease = grant;
         w.uses++;
         busy++;
@@ -621,7 +657,7 @@ public final class PoolCore<W> {
             }
             w.to(WorkerState.IDLE, settings.name());
             if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
-                retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
+                retire(w, fx, ExitReason.MAX_USES); // recycled (PHP-FPM's pm.max_requests)
             } else {
                 release(w, fx);
             }
@@ -640,7 +676,7 @@ public final class PoolCore<W> {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
-            retire(w, fx);
+            retire(w, fx, exitReason(grant.endReason()));
             fx.kill(w);
         } finally {
             lock.unlock();
@@ -659,14 +695,14 @@ public final class PoolCore<W> {
     /** poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else idle. Under the lock. */
     private void release(Worker<W> w, Effects fx) {
         if (closed) {
-            dismiss(w, fx);
+            dismiss(w, fx, ExitReason.STOPPED);
             return;
         }
         if (handToWaiter(w)) return;
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.OVERFLOW_TTL);
                 return;
             }
             long seq = w.idleSeq = ++idleSeq;
@@ -684,7 +720,7 @@ public final class PoolCore<W> {
             if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
             idle.remove(w);
             overflow--;
-            dismiss(w, fx);
+            dismiss(w, fx, ExitReason.OVERFLOW_TTL);
         } finally {
             lock.unlock();
         }
@@ -692,16 +728,41 @@ public final class PoolCore<W> {
     }
 
     /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
-    private void dismiss(Worker<W> w, Effects fx) {
+    private void dismiss(Worker<W> w, Effects fx, ExitReason why) {
         w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
+        fx.left(why);
     }
 
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
-    private void retire(Worker<W> w, Effects fx) {
-        dismiss(w, fx);
+    private void retire(Worker<W> w, Effects fx, ExitReason why) {
+        dismiss(w, fx, why);
         replace(fx);
+    }
+
+    /** Why a worker the pool takes back from an ended lease leaves. */
+    private static ExitReason exitReason(Reason ended) {
+        return switch (ended) {
+            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
+            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
+            case ABANDONED -> ExitReason.ABANDONED;
+            // Discarded by its holder, not quiet at checkin, noisy before lending: the pool killed it.
+            default -> ExitReason.KILLED;
+        };
+    }
+
+    /**
+     * Why a worker that ended on its own ended, as far as its exit status tells. A SIGKILL that the
+     * pool did not send comes from an operator ({@code pooly kill}) or a supervisor tearing its tree
+     * down; any other end is a crash.
+     */
+    private static ExitReason exitReason(ExitStatus status) {
+        return switch (status) {
+            case ExitStatus.Signaled s when s.signal() == 9 -> ExitReason.KILLED;
+            case ExitStatus.Shutdown s -> ExitReason.STOPPED;
+            default -> ExitReason.CRASH;
+        };
     }
 
     /** poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new idle one. */
@@ -734,7 +795,7 @@ public final class PoolCore<W> {
             retryBackoffMs = 100;
             live.add(w);
             if (closed) {
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.STOPPED);
             } else {
                 w.to(WorkerState.IDLE, settings.name());
                 release(w, fx);
@@ -813,6 +874,7 @@ public final class PoolCore<W> {
                 default -> throw new IllegalStateException("pool " + settings.name() + ": worker " + w.pid + " exited in state " + was);
             }
             lastError = "worker " + w.pid + " " + status;
+            fx.left(exitReason(status));
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
@@ -896,7 +958,7 @@ public final class PoolCore<W> {
                         continue; // LEAVING/GONE are off the books; STARTING never shows outside ready()
                     }
                 }
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.STOPPED);
             }
         } finally {
             lock.unlock();
@@ -966,6 +1028,8 @@ public final class PoolCore<W> {
         private List<Worker<W>> kill;
         private int spawns;
         private long retryAfterMs = -1;
+        /** Workers that left, by {@link ExitReason} ordinal; reported after the lock. */
+        private int[] left;
 
         void dismiss(Worker<W> w) {
             if (dismiss == null) dismiss = new ArrayList<>(2);
@@ -979,9 +1043,19 @@ public final class PoolCore<W> {
 
         void spawn() { spawns++; }
 
+        void left(ExitReason why) {
+            if (listener == PoolListener.NONE) return;
+            if (left == null) left = new int[ExitReason.values().length];
+            left[why.ordinal()]++;
+        }
+
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
+            if (left != null) {
+                ExitReason[] reasons = ExitReason.values();
+                for (int i = 0; i < left.length; i++) for (int n = 0; n < left[i]; n++) listener.workerExited(reasons[i]);
+            }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
             for (int i = 0; i < spawns; i++) PoolCore.this.spawn();
