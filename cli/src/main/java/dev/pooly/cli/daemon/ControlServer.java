@@ -45,6 +45,7 @@ public final class ControlServer implements AutoCloseable {
 
     private final Path socket;
     private final ServerSocketChannel server;
+    private final Drain drain = new Drain();
     private volatile boolean closed;
 
     private ControlServer(Path socket, ServerSocketChannel server) {
@@ -94,6 +95,9 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() { return socket; }
 
+    /** Lease sessions begin and end here; the daemon starts it on SIGTERM or {@code shutdown}. */
+    public Drain drain() { return drain; }
+
     /** Serves requests until {@link #close}. {@code shutdown} is completed by the {@code shutdown} request. */
     public void serve(Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         Thread.ofPlatform().name("pooly-control").daemon(true).start(() -> {
@@ -125,7 +129,7 @@ public final class ControlServer implements AutoCloseable {
             switch (op) {
                 case "status" -> {
                     ObjectNode reply = ok();
-                    reply.set("status", StatusJson.of(root.status(), pools));
+                    reply.set("status", StatusJson.of(root.status(), pools, drain.draining()));
                     out.send(reply);
                 }
                 case "start", "stop", "restart", "kill" -> out.send(control(root, op, request.path("id").asText("")));
@@ -139,7 +143,7 @@ public final class ControlServer implements AutoCloseable {
                         out.send(error(ExitCode.UNAVAILABLE, "no pool named '" + request.path("pool").asText("") + "'; pools: " + pools.keySet()));
                         return;
                     }
-                    new LeaseSession(pool, request, in, out).run();
+                    new LeaseSession(pool, request, in, out, drain).run();
                 }
                 default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, shutdown or lease"));
             }

@@ -44,8 +44,10 @@ final class LeaseSession {
     private final JsonNode request;
     private final BufferedReader client;
     private final ControlServer.JsonLines out;
+    private final Drain drain;
 
-    LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out) {
+    LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out, Drain drain) {
+        this.drain = drain;
         this.pool = pool;
         this.request = request;
         this.client = client;
@@ -53,6 +55,10 @@ final class LeaseSession {
     }
 
     void run() throws IOException {
+        if (drain.draining()) {
+            out.send(draining());
+            return;
+        }
         Lease lease;
         try {
             if (request.path("no_wait").asBoolean(false)) {
@@ -76,6 +82,24 @@ final class LeaseSession {
             out.send(ControlServer.error(ExitCode.FAILURE, e.getMessage()));
             return;
         }
+        if (!drain.begin()) {
+            // The drain began while this caller waited: the worker goes back unused.
+            lease.close();
+            out.send(draining());
+            return;
+        }
+        try {
+            relay(lease);
+        } finally {
+            drain.end();
+        }
+    }
+
+    private ObjectNode draining() {
+        return ControlServer.error(ExitCode.UNAVAILABLE, "pool " + pool.name() + ": the daemon is draining (shutting down) and lends no more workers");
+    }
+
+    private void relay(Lease lease) throws IOException {
         LOG.info("pool {}: worker {} leased to a client", pool.name(), lease.pid());
         ObjectNode granted = ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid());
         try {

@@ -21,9 +21,18 @@ public final class StatusJson {
     private StatusJson() {}
 
     public static ObjectNode of(NodeStatus tree, Map<String, Pool> pools) {
+        return of(tree, pools, false);
+    }
+
+    /** @param draining the daemon lends no more workers: every pool's state is {@code draining} */
+    public static ObjectNode of(NodeStatus tree, Map<String, Pool> pools, boolean draining) {
         ObjectNode status = JSON.objectNode();
         ArrayNode poolArray = status.putArray("pools");
-        for (Pool pool : pools.values()) poolArray.add(pool(pool.status()));
+        for (Pool pool : pools.values()) {
+            ObjectNode p = pool(pool.status());
+            if (draining) p.put("state", "draining");
+            poolArray.add(p);
+        }
         status.set("tree", node(tree, pools, false));
         return status;
     }

@@ -9,6 +9,7 @@ import dev.pooly.config.ShutdownSetting;
 import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.Pools;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Turns a validated config into the supervision tree's specs and the pools' handles. The only
@@ -40,19 +42,25 @@ public final class TreeBuilder {
     public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
 
     public static Tree build(PoolyConfig config) {
+        return build(config, name -> PoolListener.NONE);
+    }
+
+    /** @param listeners the listener for each pool, by pool name (metrics) */
+    public static Tree build(PoolyConfig config, Function<String, PoolListener> listeners) {
         LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
         Map<String, Pool> pools = new LinkedHashMap<>();
-        SupervisorSpec root = supervisor(config.root(), logs, pools);
+        SupervisorSpec root = supervisor(config.root(), logs, pools, listeners);
         return new Tree(root, pools);
     }
 
-    private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools) {
+    private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools,
+                                             Function<String, PoolListener> listeners) {
         List<ChildSpec> children = new ArrayList<>();
         for (ChildNode child : node.children()) {
             children.add(switch (child) {
-                case SupervisorNode s -> supervisor(s, logs, pools);
+                case SupervisorNode s -> supervisor(s, logs, pools, listeners);
                 case ProcessNode p -> process(p, logs);
-                case PoolNode p -> pool(p, logs, pools);
+                case PoolNode p -> pool(p, logs, pools, listeners.apply(p.name()));
             });
         }
         return SupervisorSpec.of(node.id(), strategy(node.strategy()),
@@ -64,7 +72,7 @@ public final class TreeBuilder {
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs);
     }
 
-    private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
+    private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools, PoolListener listener) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
@@ -72,7 +80,7 @@ public final class TreeBuilder {
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
-        Pools.PoolTree tree = Pools.create(spec);
+        Pools.PoolTree tree = Pools.create(spec, listener);
         pools.put(node.name(), tree.pool());
         return tree.spec();
     }

@@ -1,0 +1,104 @@
+package dev.pooly.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.pooly.cli.DaemonProcess.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code metrics.listen} and {@code shutdown.drain} against a real daemon: the endpoints, the status
+ * and the metrics agreeing, and a drain that loses no request in flight.
+ */
+class ObservabilityIT {
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+
+    @Test
+    void theEndpointsServeEveryContractMetricAndProbesAndTheMetricsAgreeWithTheStatus() {
+        int port = Http.freePort();
+        String base = "http://127.0.0.1:" + port;
+        try (DaemonProcess daemon = DaemonProcess.start(dir, """
+                version: 1
+                metrics: {listen: "127.0.0.1:%d"}
+                supervisor:
+                  children:
+                    - pool: {name: upper, command: [cat], size: 2, max_overflow: 1}
+                """.formatted(port))) {
+            daemon.awaitIdle("upper", 2);
+            assertThat(Http.get(base + "/healthz").status()).isEqualTo(200);
+            await().until(() -> Http.get(base + "/readyz").status() == 200);
+            assertThat(Http.get(base + "/nothing").status()).isEqualTo(404);
+
+            assertThat(daemon.cli("call", "upper", "hi").exit()).isZero();
+            try (DaemonProcess.Client holder = daemon.checkout("upper")) {
+                holder.awaitLease();
+                JsonNode pool = daemon.pool("upper");
+                String metrics = Http.get(base + "/metrics").body();
+
+                assertThat(metrics).contains("# TYPE pooly_workers gauge", "# TYPE pooly_workers_max gauge",
+                        "# TYPE pooly_checkout_waiting gauge", "# TYPE pooly_checkouts_total counter",
+                        "# TYPE pooly_checkout_wait_seconds histogram", "# TYPE pooly_lease_seconds histogram",
+                        "# TYPE pooly_worker_exits_total counter", "# TYPE pooly_child_restarts_total counter",
+                        "# TYPE pooly_supervisor_gave_up_total counter");
+                assertThat(value(metrics, "pooly_workers{pool=\"upper\",state=\"idle\"}")).isEqualTo(pool.get("idle").asDouble());
+                assertThat(value(metrics, "pooly_workers{pool=\"upper\",state=\"busy\"}")).isEqualTo(pool.get("busy").asDouble()).isEqualTo(1);
+                assertThat(value(metrics, "pooly_workers_max{pool=\"upper\"}")).isEqualTo(3);
+                assertThat(value(metrics, "pooly_checkout_waiting{pool=\"upper\"}")).isZero();
+                assertThat(value(metrics, "pooly_checkouts_total{pool=\"upper\",result=\"ok\"}")).isEqualTo(2);
+                assertThat(value(metrics, "pooly_lease_seconds_count{pool=\"upper\"}")).isEqualTo(1);
+                assertThat(value(metrics, "pooly_worker_exits_total{pool=\"upper\",reason=\"crash\"}")).isZero();
+                assertThat(metrics).doesNotContain("pid=");
+                assertThat(holder.checkin()).isZero();
+            }
+        }
+    }
+
+    /**
+     * We test this with a worker that takes 3 s to answer: SIGTERM arrives while the request is in
+     * flight; the request completes, a new checkout is refused as draining (exit 69), /readyz turns
+     * 503 at once, and the daemon exits 0 once the lease has ended.
+     */
+    @Test
+    void sigtermDrainsTheRequestInFlightRefusesNewCheckoutsAndExits0() {
+        int port = Http.freePort();
+        String base = "http://127.0.0.1:" + port;
+        try (DaemonProcess daemon = DaemonProcess.start(dir, """
+                version: 1
+                metrics: {listen: "127.0.0.1:%d"}
+                shutdown: {drain: 30s}
+                supervisor:
+                  children:
+                    - pool: {name: slow, command: [sh, -c, 'while read l; do sleep 3; echo "$l"; done'], size: 2}
+                """.formatted(port))) {
+            daemon.awaitIdle("slow", 2);
+            await().until(() -> Http.get(base + "/readyz").status() == 200);
+            DaemonProcess.Client inFlight = daemon.start("call", "slow", "finish me");
+            await().until(() -> daemon.pool("slow").get("busy").asInt() == 1);
+
+            daemon.sigterm();
+            await().until(() -> Http.get(base + "/readyz").status() == 503);
+            assertThat(daemon.pool("slow").get("state").asText()).isEqualTo("draining");
+            CliRun refused = daemon.cli("call", "slow", "too late");
+
+            assertThat(refused.exit()).as(refused::toString).isEqualTo(69);
+            assertThat(refused.err()).contains("draining");
+            assertThat(inFlight.awaitExit()).as(inFlight::toString).isZero();
+            assertThat(inFlight.out()).isEqualTo("finish me\n");
+            assertThat(daemon.awaitExit()).as(daemon::log).isZero();
+            assertThat(daemon.log()).contains("draining");
+        }
+    }
+
+    /** The value of one sample line {@code series value} in the text format. */
+    static double value(String metrics, String series) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+        assertThat(m.find()).as("series %s in%n%s", series, metrics).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
