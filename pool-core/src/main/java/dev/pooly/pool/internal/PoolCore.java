@@ -152,7 +152,7 @@ public final class PoolCore<W> {
      * {@link #enter}/{@link #exit} bracket every operation so the pool can tell whether one is in
      * progress when the lease ends.
      */
-    public static final class Grant<W> {
+    public static sealed class Grant<W> permits Timed {
         private static final VarHandle ENDING, IN_USE, UNANSWERED, OTHERS;
 
         static {
@@ -185,10 +185,6 @@ public final class PoolCore<W> {
         volatile long requestDeadline;
         /** Guarded by the pool lock. */
         PoolClock.Scheduled leaseTimer;
-        /** System nanos when lent, for {@link PoolListener#leaseEnded}; 0 when the pool has no listener. Set under the lock before the lease is published. */
-        long lentAt;
-        /** Nanos its taker waited in the queue; written and read by the taker's thread only. */
-        long waitedNanos;
 
         Grant(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
             this.pool = pool;
@@ -217,7 +213,7 @@ public final class PoolCore<W> {
             // The one race every ending runs: holder vs pool, and timers vs each other; one CAS decides.
             if (!ENDING.compareAndSet(this, (Ending) null, why)) return false;
             // Exactly once per lease (the CAS winner); a lease that never reached its taker is no lease.
-            if (why != NOT_LENT && pool.listener != PoolListener.NONE) pool.listener.leaseEnded(System.nanoTime() - lentAt);
+            if (why != NOT_LENT && this instanceof Timed<W> timed) pool.listener.leaseEnded(System.nanoTime() - timed.lentAt);
             return true;
         }
 
@@ -309,6 +305,21 @@ public final class PoolCore<W> {
         @Override public String toString() {
             Ending e = ending;
             return "lease on worker " + worker.pid + " of pool " + pool.settings.name() + " (" + (e == null ? "active" : e.reason().label()) + ")";
+        }
+    }
+
+    /**
+     * The lease of a pool with a {@link PoolListener}: it also carries when it was lent and how long
+     * its taker waited. A subclass, so that a pool nobody listens to lends leases no larger than before.
+     */
+    static final class Timed<W> extends Grant<W> {
+        /** System nanos when lent; set under the lock before the lease is published. */
+        final long lentAt = System.nanoTime();
+        /** Nanos its taker waited in the queue; written and read by the taker's thread only. */
+        long waitedNanos;
+
+        Timed(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
+            super(pool, worker, owner, seq);
         }
     }
 
@@ -412,7 +423,7 @@ public final class PoolCore<W> {
         }
         // No clock read here: the wait is 0 unless the caller queued (await measured it).
         if (grant == null) listener.checkout(PoolListener.CheckoutResult.FULL, 0);
-        else listener.checkout(PoolListener.CheckoutResult.OK, grant.waitedNanos);
+        else listener.checkout(PoolListener.CheckoutResult.OK, grant instanceof Timed<W> timed ? timed.waitedNanos : 0);
         return grant;
     }
 
@@ -470,11 +481,11 @@ public final class PoolCore<W> {
     }
 
     private Grant<W> await(Waiter<W> waiter, Duration timeout) {
-        // Only a caller that queues reads the clock (twice); the fast path never gets here.
-        long since = System.nanoTime();
+        // Only a queued caller of a listened-to pool needs the clock; the fast path never gets here.
+        long since = listener == PoolListener.NONE ? 0 : System.nanoTime();
         try {
             Grant<W> grant = waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            grant.waitedNanos = System.nanoTime() - since;
+            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
             return grant;
         } catch (TimeoutException e) {
             // The hand-off race: complete(grant) by a checkin vs this cancel; the loser yields to the winner.
@@ -483,7 +494,7 @@ public final class PoolCore<W> {
                 throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
             }
             Grant<W> grant = waiter.handoff.join(); // handed over in the same instant: keep it
-            grant.waitedNanos = System.nanoTime() - since;
+            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
             return grant;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -543,9 +554,8 @@ public final class PoolCore<W> {
     /** Lends idle {@code w} to {@code holder}: a new lease object. Under the lock. */
     private Grant<W> lend(Worker<W> w, Thread holder) {
         w.to(WorkerState.BUSY, settings.name());
-        Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
-        // A clock read (no allocation, no I/O) only when someone listens; before the lease is published.
-        if (listener != PoolListener.NONE) grant.lentAt = System.nanoTime();
+        // A clock read (no I/O) and a larger lease only when someone listens.
+        Grant<W> grant = listener == PoolListener.NONE ? new Grant<>(this, w, holder, ++leaseSeq) : new Timed<>(this, w, holder, ++leaseSeq);
         w.lease = grant;
         w.uses++;
         busy++;
