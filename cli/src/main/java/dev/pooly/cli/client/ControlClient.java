@@ -1,7 +1,5 @@
 package dev.pooly.cli.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pooly.cli.CliException;
 import dev.pooly.cli.ExitCode;
 
@@ -15,14 +13,17 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
- * A connection to the daemon's control socket, speaking JSON lines (docs/protocol.md).
- * Thread-safety: one thread may {@link #send} while another {@link #receive}s; not more.
+ * A connection to the daemon's control socket, speaking JSON lines (docs/protocol.md) through
+ * {@link Messages}, which keeps Jackson databind out of the client.
+ *
+ * <p>Thread-safety: one thread may {@link #send} while another {@link #receive}s; not more.
+ * {@link #close} may be called from any thread, and makes a blocked {@link #receive} or
+ * {@link #send} fail with a {@link CliException}. Blocking calls are not interruptible.
  */
 public final class ControlClient implements AutoCloseable {
-    public static final ObjectMapper JSON = new ObjectMapper();
-
     private final SocketChannel channel;
     private final BufferedReader in;
     private final OutputStream out;
@@ -44,14 +45,15 @@ public final class ControlClient implements AutoCloseable {
     }
 
     /** Sends one request and returns the reply; a reply with {@code ok: false} becomes a {@link CliException}. */
-    public JsonNode call(JsonNode request) {
+    public Map<String, Object> call(Map<String, ?> request) {
         send(request, true);
         return expectOk(receive());
     }
 
-    public void send(JsonNode message, boolean flush) {
+    /** Writes one message; with {@code flush} false it may wait in the buffer for the next flush. */
+    public void send(Map<String, ?> message, boolean flush) {
         try {
-            out.write(JSON.writeValueAsBytes(message));
+            out.write(Messages.encode(message));
             out.write('\n');
             if (flush) out.flush();
         } catch (IOException e) {
@@ -68,13 +70,18 @@ public final class ControlClient implements AutoCloseable {
     }
 
     /** The next message from the daemon. */
-    public JsonNode receive() {
+    public Map<String, Object> receive() {
+        String line;
         try {
-            String line = in.readLine();
-            if (line == null) throw new CliException(ExitCode.FAILURE, "the daemon closed the connection");
-            return JSON.readTree(line);
+            line = in.readLine();
         } catch (IOException e) {
             throw lost(e);
+        }
+        if (line == null) throw new CliException(ExitCode.FAILURE, "the daemon closed the connection");
+        try {
+            return Messages.decode(line);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.FAILURE, "the daemon sent what this client cannot read (" + e.getMessage() + ")");
         }
     }
 
@@ -87,9 +94,9 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
-    public static JsonNode expectOk(JsonNode reply) {
-        if (reply.path("ok").asBoolean(false)) return reply;
-        throw new CliException(reply.path("code").asInt(ExitCode.FAILURE), reply.path("error").asText("the daemon refused"));
+    public static Map<String, Object> expectOk(Map<String, Object> reply) {
+        if (Boolean.TRUE.equals(reply.get("ok"))) return reply;
+        throw new CliException((int) Messages.number(reply, "code", ExitCode.FAILURE), Messages.text(reply, "error", "the daemon refused"));
     }
 
     private static CliException lost(IOException e) {
