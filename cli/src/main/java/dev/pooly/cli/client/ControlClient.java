@@ -1,13 +1,12 @@
 package dev.pooly.cli.client;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.pooly.cli.CliException;
 import dev.pooly.cli.ExitCode;
 
-import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -26,12 +25,13 @@ import java.util.Map;
 public final class ControlClient implements AutoCloseable {
     private final SocketChannel channel;
     private final BufferedReader in;
-    private final OutputStream out;
+    /** One generator for the connection's life, its buffer the send buffer: a message costs no allocation of its own. */
+    private final JsonGenerator out;
 
-    private ControlClient(SocketChannel channel) {
+    private ControlClient(SocketChannel channel) throws IOException {
         this.channel = channel;
         this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8), 64 * 1024);
-        this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+        this.out = Messages.lines(Channels.newOutputStream(channel));
     }
 
     /** @throws CliException with exit code 69 when no daemon listens on {@code socket} */
@@ -53,8 +53,7 @@ public final class ControlClient implements AutoCloseable {
     /** Writes one message; with {@code flush} false it may wait in the buffer for the next flush. */
     public void send(Map<String, ?> message, boolean flush) {
         try {
-            out.write(Messages.encode(message));
-            out.write('\n');
+            Messages.writeLine(out, message);
             if (flush) out.flush();
         } catch (IOException e) {
             throw lost(e);

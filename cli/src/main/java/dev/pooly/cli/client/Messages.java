@@ -41,6 +41,22 @@ public final class Messages {
         return message;
     }
 
+    /**
+     * A generator for a stream of messages, one per line ({@link #writeLine}). Not thread-safe; closing
+     * it closes {@code out}.
+     */
+    static JsonGenerator lines(java.io.OutputStream out) throws IOException {
+        JsonGenerator generator = FACTORY.createGenerator(out);
+        generator.setRootValueSeparator(null); // the line break after each message separates them
+        return generator;
+    }
+
+    /** Writes {@code message} and its line break to a generator from {@link #lines}, without flushing. */
+    static void writeLine(JsonGenerator out, Map<String, ?> message) throws IOException {
+        write(out, message);
+        out.writeRaw('\n');
+    }
+
     /** One JSON line, UTF-8, without its line break. */
     public static byte[] encode(Map<String, ?> message) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
