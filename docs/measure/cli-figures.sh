@@ -4,8 +4,9 @@
 #     next to the same request from docs/measure/pooly_call.py (Python, the protocol in a few
 #     lines), ROUNDS rounds taken in turn; and, if BEFORE_JAR names an older pooly.jar, the same
 #     commands as bin/pooly ran it before (java -jar, no options);
-#  2. per line: `seq 1 20000 | bin/pooly call cat | cat`, best of 3, minus the same with 1 line,
-#     against docs/measure/PingPong.java (one JVM ping-ponging lines with an already running cat);
+#  2. per line: `bin/pooly call cat < 20000-lines | cat`, best of 3, minus the same with 1 line (so
+#     the start-up is not counted), against docs/measure/PingPong.java (one JVM ping-ponging lines
+#     with an already running cat), and BEFORE_JAR's the same way;
 #  3. the daemon's RSS with the example config: idle, and its peak while 5 x 20,000-line calls to
 #     each of its pools and 30 one-line calls run at once (sampled every 0.2 s from /proc).
 # Run from the repository root after `mvn -B -DskipTests package`:
@@ -82,17 +83,23 @@ done
 
 seq 1 20000 > "$work/lines"
 echo 1 > "$work/one"
-best_of_3() {
-  local best=999999999999 t0 t1
-  for _ in 1 2 3; do t0=$(now); bin/pooly call cat -s "$sock" < "$1" | cat >/dev/null; t1=$(now); [ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0)); done
+best_of_3() { # input command...
+  local input=$1 best=999999999999 t0 t1; shift
+  for _ in 1 2 3; do t0=$(now); "$@" < "$input" | cat >/dev/null; t1=$(now); [ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0)); done
   echo "$best"
 }
-t_all=$(best_of_3 "$work/lines")
-t_one=$(best_of_3 "$work/one")
+per_line() { # command... : marginal microseconds per line
+  local all one
+  all=$(best_of_3 "$work/lines" "$@")
+  one=$(best_of_3 "$work/one" "$@")
+  awk -v a="$all" -v o="$one" 'BEGIN {printf "%.2f", (a - o) / 19999 / 1000}'
+}
+call_us=$(per_line bin/pooly call cat -s "$sock")
+[ -n "${BEFORE_JAR:-}" ] && before_us=$(per_line "$java" -jar "$BEFORE_JAR" call cat -s "$sock")
 stop_daemon
 direct_us=$("$java" docs/measure/PingPong.java 20000)
-call_us=$(awk -v a="$t_all" -v o="$t_one" 'BEGIN {printf "%.2f", (a - o) / 19999 / 1000}')
-echo "per line: pooly call over 20,000 lines (stdin and stdout pipes) ${call_us} us; direct ping-pong ${direct_us} us; ratio $(awk -v a="$call_us" -v b="$direct_us" 'BEGIN {printf "%.2f", a / b}')"
+ratio() { awk -v a="$1" -v b="$direct_us" 'BEGIN {printf "%.2f", a / b}'; }
+echo "per line, 20,000 lines through stdin and stdout pipes: pooly call ${call_us} us (ratio $(ratio "$call_us"))${before_us:+, before ${before_us} us (ratio $(ratio "$before_us"))}; direct ping-pong ${direct_us} us"
 
 # The example config, its relative paths made absolute so that it runs from here.
 sed -e "s#\.\./\.\./pooly.sock#$work/example.sock#" -e "s#\.\./\.\./logs#$work/logs#" -e "s#cwd: \.\./\.\.#cwd: $root#" \
