@@ -4,6 +4,7 @@ import dev.pooly.cli.client.ControlClient;
 import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +39,11 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
     String pool;
 
+    // The same option, field and wire name as the daemon's branch (issue 9) adds, so the two merge as one.
+    @Option(names = "--request-timeout", paramLabel = "D", converter = DurationConverter.class,
+            description = "A request not answered within D: the worker is killed and replaced, and the call exits 75 (0s: no limit).")
+    Duration requestTimeout;
+
     @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
     String request;
 
@@ -47,7 +54,9 @@ final class CallCommand implements Callable<Integer> {
     /** Runs the command with its answers on {@code out}, for picocli and for {@link FastPath}. */
     int run(PrintWriter out) {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            client.call(lease.request(pool, "lines"));
+            Map<String, Object> lease = this.lease.request(pool, "lines");
+            if (requestTimeout != null && !requestTimeout.isZero()) lease.put("request_timeout_ms", Math.max(1, requestTimeout.toMillis()));
+            client.call(lease);
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             // The answers are printed on this thread. stdin is read on a daemon thread of its own: when the
             // worker dies mid-call the printing ends, and the command must end with it, not wait for the

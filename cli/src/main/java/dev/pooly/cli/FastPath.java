@@ -86,6 +86,7 @@ final class FastPath {
                 case "-c", "--config" -> options.value() && call.socket.config == null && (call.socket.config = Path.of(options.value)) != null;
                 case "-s", "--socket" -> options.value() && call.socket.socket == null && (call.socket.socket = Path.of(options.value)) != null;
                 case "--timeout" -> options.value() && call.lease.timeout == null && (call.lease.timeout = duration(options.value)) != null;
+                case "--request-timeout" -> options.value() && call.requestTimeout == null && (call.requestTimeout = duration(options.value)) != null;
                 case "--no-wait" -> options.flag() && !call.lease.noWait && (call.lease.noWait = true);
                 default -> false;
             };

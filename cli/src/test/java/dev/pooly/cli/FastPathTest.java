@@ -23,7 +23,8 @@ class FastPathTest {
             "call|upper", "call|upper|hello", "call|upper|two words", "call|upper|", "call|upper|hello|-c|pooly.yaml",
             "call|-c|pooly.yaml|upper|hello", "call|--config|pooly.yaml|upper", "call|--config=pooly.yaml|upper",
             "call|upper|-s|/tmp/x.sock", "call|--socket=/tmp/x.sock|upper|hi", "call|upper|--timeout|5s|hi",
-            "call|upper|--timeout=250ms", "call|upper|--no-wait|hi", "call|--no-wait|--timeout|2m|upper|hi|-s|p.sock",
+            "call|upper|--timeout=250ms", "call|upper|--no-wait|hi", "call|upper|--request-timeout|2s|hi",
+            "call|--request-timeout=0s|upper", "call|upper|--request-timeout|x", "call|upper|--request-timeout|1s|--request-timeout|2s", "call|--no-wait|--timeout|2m|upper|hi|-s|p.sock",
             "status", "status|--json", "status|-c|pooly.yaml", "status|--json|-s|p.sock", "status|--socket|p.sock|--json",
             // picocli refuses these, or reads them in ways the fast path leaves alone:
             "call", "call|upper|hello|extra", "call|upper|--timeout|5", "call|upper|--timeout|abc", "call|upper|--timeout",
@@ -65,7 +66,7 @@ class FastPathTest {
     private static String describe(Object command) {
         if (command instanceof CallCommand c) {
             return "call pool=" + c.pool + " request=" + c.request + " config=" + c.socket.config + " socket=" + c.socket.socket
-                    + " timeout=" + c.lease.timeout + " noWait=" + c.lease.noWait;
+                    + " timeout=" + c.lease.timeout + " noWait=" + c.lease.noWait + " requestTimeout=" + c.requestTimeout;
         }
         StatusCommand s = (StatusCommand) command;
         return "status json=" + s.json + " config=" + s.socket.config + " socket=" + s.socket.socket;
