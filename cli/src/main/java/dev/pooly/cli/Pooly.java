@@ -32,9 +32,11 @@ import java.util.function.Supplier;
         footer = {"", "Examples:",
                 "  pooly daemon -c config/examples/pooly.yaml",
                 "  pooly status -c config/examples/pooly.yaml",
-                "  echo hello | pooly call upper -c config/examples/pooly.yaml",
-                "", "Exit codes: 0 ok, 1 failure, 64 usage, 65 invalid config, 69 daemon unreachable or unknown pool/id,",
-                "75 pool full or checkout timed out."})
+                "  echo hello | pooly call upper -c config/examples/pooly.yaml"},
+        // Also the man page's EXIT STATUS section.
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {" 0:ok", " 1:failure: a worker died mid-call, the root supervisor gave up", "64:usage error",
+                "65:invalid config", "69:daemon not reachable, or unknown pool or id", "75:pool full (--no-wait) or checkout timed out"})
 public final class Pooly implements Runnable {
     @Spec CommandSpec spec;
 

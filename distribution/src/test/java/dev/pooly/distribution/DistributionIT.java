@@ -112,7 +112,8 @@ class DistributionIT {
         assertThat(commands).contains("daemon", "validate", "status", "call", "checkout", "start", "stop", "restart", "kill", "shutdown");
 
         Path man = home.resolve("share/man/man1");
-        assertThat(man.resolve("pooly.1")).content().contains(".TH \"POOLY\"");
+        assertThat(man.resolve("pooly.1")).content().contains(".TH \"POOLY\"").contains(".SH \"EXIT CODES")
+                .contains("64", "65", "69", "75");
         String completion = Files.readString(home.resolve("share/bash-completion/completions/pooly"));
         for (String command : commands) {
             assertThat(man.resolve("pooly-" + command + ".1")).as("man page of pooly %s", command).exists()
