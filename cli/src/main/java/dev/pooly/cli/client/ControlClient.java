@@ -77,11 +77,28 @@ public final class ControlClient implements AutoCloseable {
             throw lost(e);
         }
         if (line == null) throw new CliException(ExitCode.FAILURE, "the daemon closed the connection");
+        String answer = plainAnswer(line);
+        if (answer != null) return Map.of("line", answer);
         try {
             return Messages.decode(line);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCode.FAILURE, "the daemon sent what this client cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * The text of {@code {"line":"TEXT"}} when TEXT holds no escape, else null. A pipelined call
+     * receives one such answer per request line; a TEXT without a backslash or a quote is its own
+     * JSON decoding (JSON escapes every quote and control character), so it needs no parser.
+     */
+    static String plainAnswer(String line) {
+        final String head = "{\"line\":\"", tail = "\"}";
+        if (!line.startsWith(head) || !line.endsWith(tail) || line.length() < head.length() + tail.length()) return null;
+        for (int i = head.length(), end = line.length() - tail.length(); i < end; i++) {
+            char c = line.charAt(i);
+            if (c == '\\' || c == '"') return null;
+        }
+        return line.substring(head.length(), line.length() - tail.length());
     }
 
     /** Whether a message is already buffered, so output can be flushed only at the end of a burst. */
