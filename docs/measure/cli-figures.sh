@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the CLI's figures (issue 14), side by side in one run:
-#  1. start-up: `bin/pooly call cat hello` and `bin/pooly status` against a running daemon, each
+#  1. start-up: `bin/pooly call cat hello` (with -s SOCKET, and with -c CONFIG, which reads the YAML
+#     file for the socket) and `bin/pooly status` against a running daemon, each
 #     next to the same request from docs/measure/pooly_call.py (Python, the protocol in a few
 #     lines), ROUNDS rounds taken in turn; and, if BEFORE_JAR names an older pooly.jar, the same
 #     commands as bin/pooly ran it before (java -jar, no options);
@@ -53,7 +54,7 @@ start_daemon "$work/pooly.yaml"
 bin/pooly call cat warm -s "$sock" >/dev/null   # creates the class-data archive (first use)
 
 declare -A times
-names=(pooly-call python-call pooly-status python-status)
+names=(pooly-call python-call pooly-status python-status pooly-callc)
 [ -n "${BEFORE_JAR:-}" ] && names+=(before-call before-status)
 run() { # name command...
   local name=$1 t0 t1; shift
@@ -62,6 +63,7 @@ run() { # name command...
 }
 for _ in $(seq 1 "$rounds"); do
   run pooly-call bin/pooly call cat hello -s "$sock"
+  run pooly-callc bin/pooly call cat hello -c "$work/pooly.yaml"
   run python-call python3 docs/measure/pooly_call.py "$sock" cat hello
   run pooly-status bin/pooly status -s "$sock"
   run python-status python3 docs/measure/pooly_call.py "$sock" --status
@@ -72,11 +74,12 @@ for _ in $(seq 1 "$rounds"); do
 done
 declare -A med
 for n in "${names[@]}"; do med[$n]=$(tr ' ' '\n' <<<"${times[$n]}" | grep . | median); done
+med[python-callc]=${med[python-call]}
 echo "start-up, median wall of $rounds rounds taken in turn (ms), and the ratio to the Python client:"
-for kind in call status; do
+for kind in call callc status; do
   for who in pooly before; do
     [ -n "${med[$who-$kind]:-}" ] || continue
-    printf '  %-14s %6s ms   python %5s ms   ratio %.2f\n' "$who $kind" "$(ms <<<"${med[$who-$kind]}")" \
+    printf '  %-14s %6s ms   python %5s ms   ratio %.2f\n' "$who ${kind/callc/call -c}" "$(ms <<<"${med[$who-$kind]}")" \
       "$(ms <<<"${med[python-$kind]}")" "$(awk -v a="${med[$who-$kind]}" -v b="${med[python-$kind]}" 'BEGIN {print a / b}')"
   done
 done
