@@ -18,6 +18,9 @@ import java.nio.file.Path;
  * hand nor drifts from the commands. Run by the distribution module's build:
  * {@code GenerateDocs OUTPUT_DIR} makes {@code OUTPUT_DIR/adoc/pooly*.adoc} and
  * {@code OUTPUT_DIR/completion/pooly}.
+ *
+ * <p>Thread-safety: a single-threaded program, run once per build; an interrupted or failed run
+ * leaves partial output that the next build overwrites.
  */
 public final class GenerateDocs {
     private GenerateDocs() {}
