@@ -60,12 +60,14 @@ class ObservabilityIT {
     }
 
     /**
-     * We test this with a worker that takes 3 s to answer: SIGTERM arrives while the request is in
-     * flight; the request completes, a new checkout is refused as draining (exit 69), /readyz turns
-     * 503 at once, and the daemon exits 0 once the lease has ended.
+     * We test this with a worker that answers 3 s after the test opens a gate (so that a loaded
+     * machine cannot end the request before the checks): SIGTERM arrives while the request is in
+     * flight; /readyz turns 503 and the pool shows draining at once, a new checkout is refused as
+     * draining (exit 69); then the request completes and the daemon exits 0 once the lease has ended.
      */
     @Test
-    void sigtermDrainsTheRequestInFlightRefusesNewCheckoutsAndExits0() {
+    void sigtermDrainsTheRequestInFlightRefusesNewCheckoutsAndExits0() throws Exception {
+        Path gate = dir.resolve("gate");
         int port = Http.freePort();
         String base = "http://127.0.0.1:" + port;
         try (DaemonProcess daemon = DaemonProcess.start(dir, """
@@ -74,8 +76,8 @@ class ObservabilityIT {
                 shutdown: {drain: 30s}
                 supervisor:
                   children:
-                    - pool: {name: slow, command: [sh, -c, 'while read l; do sleep 3; echo "$l"; done'], size: 2}
-                """.formatted(port))) {
+                    - pool: {name: slow, command: [sh, -c, 'while read l; do while [ ! -e %s ]; do sleep 0.05; done; sleep 3; echo "$l"; done'], size: 2}
+                """.formatted(port, gate))) {
             daemon.awaitIdle("slow", 2);
             await().until(() -> Http.get(base + "/readyz").status() == 200);
             DaemonProcess.Client inFlight = daemon.start("call", "slow", "finish me");
@@ -88,6 +90,8 @@ class ObservabilityIT {
 
             assertThat(refused.exit()).as(refused::toString).isEqualTo(69);
             assertThat(refused.err()).contains("draining");
+            assertThat(daemon.isRunning()).as("the daemon waits for the lease").isTrue();
+            java.nio.file.Files.createFile(gate);
             assertThat(inFlight.awaitExit()).as(inFlight::toString).isZero();
             assertThat(inFlight.out()).isEqualTo("finish me\n");
             assertThat(daemon.awaitExit()).as(daemon::log).isZero();
