@@ -99,6 +99,26 @@ class ObservabilityIT {
         }
     }
 
+    @Test
+    void aMetricsAddressInUseIsAStartupErrorNamingItAndStartsNothing() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path marker = dir.resolve("started");
+            Path config = DaemonProcess.writeConfig(dir, """
+                    version: 1
+                    metrics: {listen: "127.0.0.1:%d"}
+                    supervisor:
+                      children:
+                        - pool: {name: upper, command: [sh, -c, 'touch %s; exec cat'], size: 1}
+                    """.formatted(taken.getLocalPort(), marker));
+            try (DaemonProcess daemon = DaemonProcess.launch(config)) {
+                assertThat(daemon.awaitExit()).as(daemon::log).isEqualTo(1);
+                assertThat(daemon.log()).contains("cannot listen for metrics on 127.0.0.1:" + taken.getLocalPort());
+                assertThat(marker).as("no worker started").doesNotExist();
+                assertThat(daemon.socket()).doesNotExist();
+            }
+        }
+    }
+
     /** The value of one sample line {@code series value} in the text format. */
     static double value(String metrics, String series) {
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(metrics);

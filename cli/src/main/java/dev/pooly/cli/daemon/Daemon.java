@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -47,6 +48,18 @@ public final class Daemon {
             LOG.error("{}", e.getMessage());
             return ExitCode.FAILURE;
         }
+        AtomicReference<Supervisor> started = new AtomicReference<>();
+        HttpEndpoints http = null;
+        if (metrics != null) {
+            try {
+                http = HttpEndpoints.start(config.metrics().get(), metrics, started::get, tree.pools(), server.drain());
+                LOG.info("metrics on http://{}{}", config.metrics().get(), HttpEndpoints.METRICS);
+            } catch (IOException e) {
+                LOG.error("{}", e.getMessage());
+                server.close();
+                return ExitCode.FAILURE;
+            }
+        }
         CompletableFuture<String> stop = new CompletableFuture<>();
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), sig -> stop.complete("SIG" + sig.getName()));
@@ -60,20 +73,10 @@ public final class Daemon {
         } catch (ChildStartException e) {
             LOG.error("the supervision tree could not start: {}", e.getMessage());
             server.close();
+            if (http != null) http.close();
             return ExitCode.FAILURE;
         }
-        HttpEndpoints http = null;
-        if (metrics != null) {
-            try {
-                http = HttpEndpoints.start(config.metrics().get(), metrics, root, tree.pools(), server.drain());
-                LOG.info("metrics on http://{}{}", config.metrics().get(), HttpEndpoints.METRICS);
-            } catch (IOException e) {
-                LOG.error("{}", e.getMessage());
-                root.shutdown().join();
-                server.close();
-                return ExitCode.FAILURE;
-            }
-        }
+        started.set(root);
         server.serve(root, tree.pools(), stop);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
                 tree.pools().size(), server.socket());

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code metrics.listen}: the daemon's HTTP listener, the Prometheus client's own server. Serves
@@ -32,9 +33,11 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /**
-     * Binds {@code at}; throws with the address in the message when it cannot.
+     * Binds {@code at}; throws with the address in the message when it cannot. Bound before the tree
+     * starts (a port in use starts nothing): until {@code root} supplies the root supervisor,
+     * {@code /healthz} and {@code /readyz} answer 503.
      */
-    public static HttpEndpoints start(MetricsSettings at, DaemonMetrics metrics, Supervisor root, Map<String, Pool> pools,
+    public static HttpEndpoints start(MetricsSettings at, DaemonMetrics metrics, Supplier<Supervisor> root, Map<String, Pool> pools,
                                       Drain drain) throws IOException {
         try {
             HTTPServer server = HTTPServer.builder().hostname(at.host()).port(at.port()).registry(metrics.registry())
@@ -50,16 +53,18 @@ public final class HttpEndpoints implements AutoCloseable {
         return server.getPort();
     }
 
-    private static void probe(HttpExchange exchange, Supervisor root, Map<String, Pool> pools, Drain drain) throws IOException {
+    private static void probe(HttpExchange exchange, Supplier<Supervisor> rootSupplier, Map<String, Pool> pools, Drain drain)
+            throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
+            Supervisor root = rootSupplier.get();
             switch (path) {
                 case HEALTHZ -> {
-                    boolean up = !root.termination().isDone();
-                    reply(exchange, up ? 200 : 503, up ? "ok\n" : "root supervisor " + root.id() + " is not running\n");
+                    boolean up = root != null && !root.termination().isDone();
+                    reply(exchange, up ? 200 : 503, up ? "ok\n" : "the root supervisor is not running\n");
                 }
                 case READYZ -> {
-                    String why = unready(pools, drain);
+                    String why = root == null ? "starting" : unready(pools, drain);
                     reply(exchange, why == null ? 200 : 503, why == null ? "ready\n" : why + "\n");
                 }
                 default -> reply(exchange, 404, "not found; try " + METRICS + ", " + HEALTHZ + " or " + READYZ + "\n");
