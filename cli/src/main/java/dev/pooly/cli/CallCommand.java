@@ -3,7 +3,9 @@ package dev.pooly.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pooly.cli.client.ControlClient;
 import picocli.CommandLine.Command;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -36,13 +39,19 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
     String pool;
 
+    @Option(names = "--request-timeout", paramLabel = "D", converter = DurationConverter.class,
+            description = "A request not answered within D: the worker is killed and replaced, and the call exits 75 (0s: no limit).")
+    Duration requestTimeout;
+
     @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
     String request;
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            client.call(lease.request(pool, "lines"));
+            ObjectNode lease = this.lease.request(pool, "lines");
+            if (requestTimeout != null && !requestTimeout.isZero()) lease.put("request_timeout_ms", Math.max(1, requestTimeout.toMillis()));
+            client.call(lease);
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             Thread printer = Thread.ofVirtual().name("pooly-call-printer").start(() -> print(client, out, failure));
             // stdin on its own daemon thread: when the worker dies mid-call the printer ends, and the
