@@ -108,6 +108,10 @@ final class LeaseSession {
             out.send(ControlServer.error(ExitCode.USAGE, "request_timeout_ms must be a positive number of milliseconds, was " + timeout));
             return;
         }
+        if (!timeout.isMissingNode() && "bytes".equals(request.path("mode").asText("lines"))) {
+            out.send(ControlServer.error(ExitCode.USAGE, "request_timeout_ms needs mode lines: a byte stream has no requests to time"));
+            return;
+        }
         requestTimeout = timeout.isMissingNode() ? null : Duration.ofMillis(timeout.asLong());
         try {
             if (request.path("no_wait").asBoolean(false)) {
