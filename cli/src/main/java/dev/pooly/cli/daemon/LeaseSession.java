@@ -263,14 +263,9 @@ final class LeaseSession {
     private void readAnswers() {
         InputStream stdout = lease.stdout();
         while (true) {
-            int available;
-            try {
-                // Read before the count (below): output seen with nothing outstanding was there before
-                // any request was written, since a request is counted before it is written.
-                available = stdout.available();
-            } catch (IOException e) {
-                available = 0;
-            }
+            // Read before the count (below): output seen with nothing outstanding was there before
+            // any request was written, since a request is counted before it is written.
+            int available = available(stdout);
             boolean read = false;
             boolean idle = false;
             Return returnNow = null;
@@ -333,7 +328,7 @@ final class LeaseSession {
         }
         try {
             // Flush unless more answers are already waiting: batches bursts, keeps single requests prompt.
-            out.write(ControlServer.JSON.createObjectNode().put("line", answer), last || stdout.available() == 0);
+            out.write(ControlServer.JSON.createObjectNode().put("line", answer), last || available(stdout) == 0);
             return true;
         } catch (IOException e) {
             // The client went while its answer was on the way: the request was outstanding for it.
@@ -353,12 +348,7 @@ final class LeaseSession {
         }
         long settle = SETTLE_NANOS - (System.nanoTime() - lastAnswer);
         if (settle > 0) sleepNanos(settle);
-        int unread;
-        try {
-            unread = stdout.available();
-        } catch (IOException e) {
-            unread = 0;
-        }
+        int unread = available(stdout);
         if (unread > 0) {
             LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
                     pool.name(), lease.pid(), preview(stdout, unread));
@@ -374,12 +364,7 @@ final class LeaseSession {
     }
 
     private void unaskedOutput(InputStream stdout, String when) {
-        int unread;
-        try {
-            unread = stdout.available();
-        } catch (IOException e) {
-            unread = 0;
-        }
+        int unread = available(stdout);
         String what = preview(stdout, unread);
         endReplacing("wrote output nobody asked for " + when + " (" + what + ")", ControlServer.error(ExitCode.FAILURE,
                 "pool " + pool.name() + ": worker " + lease.pid() + " wrote output nobody asked for " + when + " (" + what
@@ -614,6 +599,8 @@ final class LeaseSession {
             }
         } catch (IOException e) {
             workerGone(null);
+        } catch (PoolException e) {
+            workerGone(e.getMessage()); // the lease ended under it; a no-op when this session ended it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -653,8 +640,17 @@ final class LeaseSession {
             int n = bytes.length == 0 ? 0 : stdout.read(bytes);
             String text = new String(bytes, 0, Math.max(n, 0), StandardCharsets.UTF_8);
             return ControlServer.JSON.writeValueAsString(text) + (available > 80 ? "..." : "");
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return available + " bytes";
+        }
+    }
+
+    /** Bytes readable without blocking; 0 once the lease has ended (its streams then refuse) or the pipe broke. */
+    private static int available(InputStream stdout) {
+        try {
+            return stdout.available();
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
