@@ -56,12 +56,6 @@ final class LeaseSession {
 
     /** An idle lines lease looks for unasked output and a dead worker this often. */
     private static final long IDLE_POLL_NANOS = Duration.ofMillis(20).toNanos();
-    /**
-     * Before a worker goes back to idle it must have been quiet this long since its last answer: a
-     * surplus line written a moment after the answer (two writes, say) is then still caught. The
-     * client's checkin is confirmed first, so it does not wait for this.
-     */
-    private static final long SETTLE_NANOS = Duration.ofMillis(2).toNanos();
     /** After the client's checkin, bytes-mode output is relayed until the worker is quiet this long. */
     private static final long DRAIN_QUIET_NANOS = Duration.ofMillis(200).toNanos();
     private static final long DRAIN_MAX_NANOS = Duration.ofSeconds(5).toNanos();
@@ -91,8 +85,6 @@ final class LeaseSession {
 
     private Lease lease;
     private Duration requestTimeout;
-    /** When the reader read its last answer (nanoTime); the reader's own. */
-    private long lastAnswer = System.nanoTime();
 
     LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out, SocketChannel channel) {
         this.pool = pool;
@@ -315,7 +307,6 @@ final class LeaseSession {
             workerGone(e.getMessage());
             return false;
         }
-        lastAnswer = System.nanoTime();
         boolean last;
         lock.lock();
         try {
@@ -337,7 +328,7 @@ final class LeaseSession {
         }
     }
 
-    /** The reader ended the lease as a return: confirm a checkin, then let the worker settle, then return it if quiet. */
+    /** The reader ended the lease as a return: confirm a checkin, then return the worker if it is still quiet. */
     private void returnWorker(Return how, InputStream stdout) {
         if (how == Return.CHECKIN) {
             try {
@@ -346,8 +337,9 @@ final class LeaseSession {
                 how = Return.ABANDON; // it never learnt that its checkin was done
             }
         }
-        long settle = SETTLE_NANOS - (System.nanoTime() - lastAnswer);
-        if (settle > 0) sleepNanos(settle);
+        // Looked at again after the confirmation's write: a surplus line written right after the answer
+        // is caught here or by the pool's own looks at checkin and before it lends the worker again.
+        // No sleep to wait for one: that would cost every lease its length under load.
         int unread = available(stdout);
         if (unread > 0) {
             LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
@@ -682,14 +674,6 @@ final class LeaseSession {
     private static String format(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-    }
-
-    private static void sleepNanos(long nanos) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void join(Thread reader) {
