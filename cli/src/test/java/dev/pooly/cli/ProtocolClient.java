@@ -79,13 +79,14 @@ final class ProtocolClient implements AutoCloseable {
 
     /** The next message, waiting at most the suite's patience; null when the daemon closed the connection. */
     JsonNode receive() {
+        // A thread of its own per read: a blocking socket read must not hold a shared pool's thread.
         CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> {
             try {
                 return in.readLine();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, task -> Thread.ofVirtual().name("protocol-client-read").start(task));
         try {
             String line = next.get(DaemonProcess.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             return line == null ? null : DaemonProcess.JSON.readTree(line);
