@@ -15,6 +15,12 @@ public interface ProcessChild {
 
     long pid();
 
+    /**
+     * The process's handle, from the JDK's own {@link Process} (so never a reused pid): for
+     * {@code info()}, {@code descendants()}, {@code onExit()}. Destroying it is a crash like any other.
+     */
+    ProcessHandle handle();
+
     /** The process's stdin. Closing it sends EOF. */
     OutputStream stdin();
 

@@ -39,7 +39,7 @@ public final class RunningProcess implements ProcessChild {
     @Override public boolean isAlive() { return process.isAlive(); }
     @Override public void kill() { ProcessTree.kill(handle); }
 
-    ProcessHandle handle() { return handle; }
+    @Override public ProcessHandle handle() { return handle; }
 
     /** The last bytes the process wrote to stderr, after giving its pump up to {@code drain} to read what is left. */
     String stderrTail(java.time.Duration drain) { return stderr == null ? "" : stderr.drained(drain); }
