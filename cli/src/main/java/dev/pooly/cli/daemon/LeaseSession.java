@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.ExitCode;
 import dev.pooly.pool.Lease;
+import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.Pool;
 import dev.pooly.pool.PoolException;
 import dev.pooly.pool.PoolInterruptedException;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,6 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One client's lease, relayed over its connection (docs/protocol.md, "When a lease ends"). In
  * {@code lines} mode request lines are pipelined to the worker and its response lines relayed back in
  * order; in {@code bytes} mode raw chunks go both ways.
+ *
+ * <p>Request timeouts ({@code request_timeout_ms}) are the pool's per-answer deadline
+ * ({@link Lease#readLine(Duration)}), each request's counted from when the daemon read it.
  *
  * <p>Model: a session is {@code ACTIVE -> CHECKING_IN -> ENDED} (or {@code ACTIVE -> ENDED}), with a
  * count of requests written to the worker and not yet answered ({@code outstanding}). Every change
@@ -71,8 +74,8 @@ final class LeaseSession {
     private final ControlServer.JsonLines out;
     private final SocketChannel channel;
 
-    // Guards the session's state: the connection thread, the reader thread and the request timer
-    // race to end the lease (checkin vs client death vs timeout vs worker death); one must win.
+    // Guards the session's state: the connection thread and the reader thread race to end the lease
+    // (checkin vs client death vs request timeout vs worker death vs unasked output); one must win.
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // ---- guarded by lock
@@ -196,14 +199,13 @@ final class LeaseSession {
                     refuse("nothing may follow checkin");
                     return;
                 }
-                if (requestTimeout != null) {
-                    Threads.TIMER.schedule(this::checkDeadline, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                }
                 try {
+                    // The pool counts it too: a checkin with its answer unread then replaces the worker.
+                    lease.expectAnswers(1);
                     stdin.write(value.getBytes(StandardCharsets.UTF_8));
                     stdin.write('\n');
                     if (!client.ready()) stdin.flush();
-                } catch (IOException e) {
+                } catch (IOException | PoolException e) {
                     endReplacing("worker " + lease.pid() + " stopped reading its stdin (" + e.getMessage() + ")",
                             ControlServer.error(ExitCode.FAILURE, "pool " + pool.name() + ": worker " + lease.pid()
                                     + " stopped reading its stdin (" + e.getMessage() + ")"));
@@ -300,9 +302,27 @@ final class LeaseSession {
 
     /** Reads one answer and relays it; false when the session is over. */
     private boolean relayAnswer(InputStream stdout) {
+        Duration deadline = null;
+        if (requestTimeout != null) {
+            lock.lock();
+            try {
+                Long oldest = deadlines.peekFirst();
+                // The oldest outstanding request's deadline runs from when the daemon read it, not from now.
+                if (oldest != null) deadline = Duration.ofNanos(Math.max(1, oldest - System.nanoTime()));
+            } finally {
+                lock.unlock();
+            }
+        }
         String answer;
         try {
-            answer = lease.readLine();
+            // The pool enforces the deadline: past it, it kills the worker (ending this read) and the lease
+            // ends with REQUEST_TIMEOUT, which is what its metrics and log then say.
+            answer = deadline == null ? lease.readLine() : lease.readLine(deadline);
+        } catch (LeaseTimeoutException e) {
+            endReplacing("missed its request timeout " + format(requestTimeout), ControlServer.error(ExitCode.TEMPORARY_FAILURE,
+                    "pool " + pool.name() + ": request timeout: worker " + lease.pid() + " did not answer within "
+                            + format(requestTimeout) + "; it was killed and is replaced"));
+            return false;
         } catch (PoolException | IllegalStateException e) {
             workerGone(e.getMessage());
             return false;
@@ -374,22 +394,6 @@ final class LeaseSession {
             }
         }
         endReplacing(why, ControlServer.error(ExitCode.FAILURE, why));
-    }
-
-    /** On the request timer's thread: O(1); the lease is ended on a thread of its own if a deadline passed. */
-    private void checkDeadline() {
-        lock.lock();
-        try {
-            Long oldest = deadlines.peekFirst();
-            if (phase == Phase.ENDED || oldest == null || System.nanoTime() - oldest < 0) return;
-        } finally {
-            lock.unlock();
-        }
-        Threads.startVirtual("pooly-request-timeout", () -> {
-            String why = "pool " + pool.name() + ": request timeout: worker " + lease.pid() + " did not answer within "
-                    + format(requestTimeout) + "; it was killed and is replaced";
-            endReplacing("missed its request timeout " + format(requestTimeout), ControlServer.error(ExitCode.TEMPORARY_FAILURE, why));
-        });
     }
 
     private void clientGone() {

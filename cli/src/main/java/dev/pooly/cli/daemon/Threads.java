@@ -3,24 +3,18 @@ package dev.pooly.cli.daemon;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-
 /**
  * The daemon's threads: named, daemon, and with an uncaught-exception handler that logs instead of
  * vanishing. Virtual threads for connections; small-stack platform threads for blocking reads of a
  * worker's pipe, which would otherwise pin a virtual thread's carrier. (The cores keep their own
  * factory in their internal packages; the daemon does not reach into them.)
  *
- * <p>Thread-safe. The timer's one thread is a daemon thread: it dies with the JVM and needs no shutdown.
+ * <p>Thread-safe. Every thread is a daemon thread: it dies with the JVM and needs no shutdown.
  */
 final class Threads {
     private static final Logger LOG = LoggerFactory.getLogger("pooly.threads");
     private static final Thread.UncaughtExceptionHandler HANDLER =
             (t, e) -> LOG.error("uncaught exception in thread {}", t.getName(), e);
-
-    /** Request deadlines of lease sessions; its tasks only hand work to a virtual thread, never block. */
-    static final ScheduledExecutorService TIMER = timer();
 
     private Threads() {}
 
@@ -31,13 +25,5 @@ final class Threads {
     /** A platform thread for blocking reads on a worker's stdout. */
     static Thread startReader(String name, Runnable task) {
         return Thread.ofPlatform().name(name).daemon(true).stackSize(256 * 1024).uncaughtExceptionHandler(HANDLER).start(task);
-    }
-
-    private static ScheduledExecutorService timer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().name("pooly-lease-timer").daemon(true).uncaughtExceptionHandler(HANDLER).factory());
-        // Deadlines are usually met: their tasks must not pile up in the queue until they fire.
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
     }
 }
