@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -28,9 +29,12 @@ class LeaseIntegrityIT {
     private static final Map<String, Integer> SIZES = Map.of("echo", 1, "mute", 1, "twice", 1, "kept", 1);
 
     private DaemonProcess daemon;
+    /** Every line a {@code mute} worker read, one per line: proof that a request reached it. */
+    private Path heard;
 
     @BeforeAll
     void startDaemon(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) {
+        heard = dir.resolve("heard");
         daemon = DaemonProcess.start(dir, """
                 version: 1
                 control: {socket: pooly.sock}
@@ -39,10 +43,10 @@ class LeaseIntegrityIT {
                   max_restarts: 100
                   children:
                     - pool: {name: echo, command: [cat], size: 1, max_restarts: 100}
-                    - pool: {name: mute, command: [sh, -c, 'while read l; do :; done'], size: 1, max_restarts: 100}
+                    - pool: {name: mute, command: [sh, -c, 'while read l; do echo "$l" >> %s; done'], size: 1, max_restarts: 100}
                     - pool: {name: twice, command: [sh, -c, 'while read l; do echo "$l"; echo "$l"; done'], size: 1, max_restarts: 100}
                     - pool: {name: kept, command: [cat], size: 1, on_abandon: return, max_restarts: 100}
-                """);
+                """.formatted(heard));
     }
 
     @BeforeEach
@@ -110,12 +114,18 @@ class LeaseIntegrityIT {
         await().untilAsserted(() -> assertThat(alive(before)).isFalse());
     }
 
-    /** The issue's own reproduction: {@code pooly call mute y}, SIGKILLed while the worker has not answered. */
+    /**
+     * The issue's own reproduction: {@code pooly call mute y}, SIGKILLed while the worker has not
+     * answered. We kill it once the worker has read {@code y}: {@code call} sends its checkin in the
+     * same write as its last line, and the daemon flushes the line to the worker only when it has
+     * read on, so by then the daemon is waiting for the answer after the checkin.
+     */
     @Test
-    void killedCallClientDoesNotLeakItsWorker() {
+    void killedCallClientDoesNotLeakItsWorker() throws Exception {
         long before = daemon.workerPids("mute").get(0);
-        DaemonProcess.Client call = daemon.start("call", "mute", "y");
-        await().until(() -> daemon.pool("mute").get("busy").asInt() == 1);
+        String request = "y-" + System.nanoTime();
+        DaemonProcess.Client call = daemon.start("call", "mute", request);
+        await().until(() -> Files.exists(heard) && Files.readAllLines(heard).contains(request));
 
         call.kill();
 
