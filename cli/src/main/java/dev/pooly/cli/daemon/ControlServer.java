@@ -216,7 +216,8 @@ public final class ControlServer implements AutoCloseable {
             // Closing is best effort; the file is what matters to the next daemon.
         }
         try {
-            Files.deleteIfExists(socket);
+            // Only our socket: should something else have been put at its path meanwhile, it stays.
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && isSocket(socket)) Files.delete(socket);
         } catch (IOException e) {
             LOG.warn("could not remove control socket {}: {}", socket, e.toString());
         }
