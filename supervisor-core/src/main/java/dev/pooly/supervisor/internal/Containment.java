@@ -222,7 +222,12 @@ public final class Containment {
         void place(long pid) throws IOException {
             Set<Long> moved = new HashSet<>();
             moved.add(pid);
-            Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
+            try {
+                Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
+            } catch (IOException e) {
+                // ESRCH: it exited already (a zombie cannot move); what it forked is swept below.
+                if (ProcessTree.running(ProcessHandle.of(pid).orElse(null))) throw e;
+            }
             long self = ProcessHandle.current().pid();
             boolean more = true;
             while (more) {

@@ -25,12 +25,18 @@ final class JdkSpawnPath implements SpawnPath {
 
     @Override public boolean deathSignal() { return !wrapper.isEmpty(); }
 
-    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env) throws IOException {
+    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
         pb.environment().putAll(env);
         Process process = pb.start();
+        try {
+            placer.place(process.pid());
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
         InputStream err = process.getErrorStream();
         return new Spawned(process.toHandle(), process.getOutputStream(), process.getInputStream(),
                 process.onExit().thenApply(p -> ExitStatus.ofExitValue(p.exitValue())),

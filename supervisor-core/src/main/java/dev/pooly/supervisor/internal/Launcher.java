@@ -134,12 +134,13 @@ public final class Launcher {
         Containment.Group cgroup = Containment.newGroup(group, childId);
         Spawned spawned;
         try {
-            spawned = PATH.spawn(executable, spec.command(), cwd, spec.env());
+            spawned = PATH.spawn(executable, spec.command(), cwd, spec.env(), pid -> {
+                if (cgroup != null) cgroup.place(pid);
+            });
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.removeLater();
             throw e;
         }
-        if (cgroup != null) cgroup.place(spawned.handle().pid());
         return new Placed(spawned, cgroup);
     }
 

@@ -63,7 +63,7 @@ public final class ProcessTree {
      * pid 1 that reaps lazily) gets round to reaping it.
      */
     public static boolean running(ProcessHandle p) {
-        if (!p.isAlive()) return false;
+        if (p == null || !p.isAlive()) return false;
         if (!HAS_PROC) return true;
         try {
             String stat = Files.readString(PROC.resolve(Long.toString(p.pid())).resolve("stat"));

@@ -22,8 +22,15 @@ interface SpawnPath {
     /**
      * Starts {@code argv} with {@code executable} (already resolved against PATH) in {@code cwd} with
      * this JVM's environment plus {@code env}; the child leads a new session (and so a process group).
+     * {@code placer} gets the pid as soon as it exists, before anything else is done, so that the
+     * child is moved into its cgroup as early as this JVM can.
      */
-    Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env) throws IOException;
+    Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException;
+
+    /** Moves a just-spawned pid into its cgroup. */
+    interface Placer {
+        void place(long pid) throws IOException;
+    }
 
     /** Whether the child's death signal ties it to its spawner thread (setpriv --pdeathsig). */
     boolean deathSignal();

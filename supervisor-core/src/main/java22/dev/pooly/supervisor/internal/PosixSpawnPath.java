@@ -104,7 +104,7 @@ final class PosixSpawnPath implements SpawnPath {
 
     @Override public boolean deathSignal() { return false; }
 
-    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env) throws IOException {
+    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
         int[] in = pipe(), out = pipe(), err = pipe();
         int pid;
         try (Arena arena = Arena.ofConfined()) {
@@ -142,6 +142,15 @@ final class PosixSpawnPath implements SpawnPath {
             closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
             throw new IOException(t);
         }
+        try {
+            placer.place(pid);
+        } catch (IOException | RuntimeException e) {
+            // Not contained as promised: it must not run. Killed and reaped before we report the failure.
+            kill(pid);
+            reap(pid);
+            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            throw e;
+        }
         // The child has its copies; ours of its ends go, so EOF and EPIPE work.
         OutputStream stdin;
         InputStream stdout;
@@ -153,16 +162,27 @@ final class PosixSpawnPath implements SpawnPath {
             closeAll(in[0], out[1], err[1], in[1], out[0]);
         }
         ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
-        CompletableFuture<ExitStatus> exit;
         if (handle == null) {
-            // Gone and reaped already cannot be (we have not reaped it): only a zombie we failed to read.
-            exit = CompletableFuture.supplyAsync(() -> reap(pid));
-            handle = ProcessHandle.current(); // never signalled: RunningProcess checks the exit first
+            // We have not reaped it, so it exists at least as a zombie: /proc failed us.
+            kill(pid);
+            reap(pid);
+            closeAll(err[0]);
             throw new IOException("spawned pid " + pid + " is not visible in /proc");
         }
-        exit = handle.onExit().thenApply(h -> reap(pid));
+        CompletableFuture<ExitStatus> exit = handle.onExit().thenApply(h -> reap(pid));
         int errFd = err[0];
         return new Spawned(handle, stdin, stdout, exit, sink -> mux.register(errFd, sink));
+    }
+
+    private static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+
+    /** SIGKILL to our own unreaped child: its pid cannot have been reused. */
+    private static void kill(int pid) {
+        try {
+            int ignored = (int) KILL.invokeExact(pid, 9);
+        } catch (Throwable t) {
+            // kill(2) does not throw.
+        }
     }
 
     /** Reaps {@code pid}, which has exited (onExit saw it with WNOWAIT), and decodes its status. */
