@@ -81,6 +81,23 @@ public final class RunningProcess implements ProcessChild {
         }
         // Whatever is left in its cgroup (a setsid() or double-forked descendant) ends here.
         if (cgroup != null) cgroup.killAndRemove();
+        // Returns once it is reaped too (the exit future completes after the reap), not only seen dead.
+        awaitExit();
+    }
+
+    private void awaitExit() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                exit.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     @Override public String toString() { return id + " (pid " + pid() + ")"; }
