@@ -59,9 +59,12 @@ final class ProcessNode extends Child {
     @Override void stop() {
         generation++;
         RunningProcess running = current;
-        if (running != null && running.isAlive()) {
+        if (running != null) {
             // Pool workers: group-only stops, so that a thousand of them stop without a thousand /proc scans.
-            running.stop(spec.shutdown(), !dynamic);
+            if (running.isAlive()) running.stop(spec.shutdown(), !dynamic);
+            // Exited on its own just before (a worker whose stdin closed): a stop still returns only
+            // once it is reaped and its cgroup killed, so that nothing of it is left when a shutdown returns.
+            running.awaitExit();
         }
         state = NodeStatus.State.STOPPED;
     }

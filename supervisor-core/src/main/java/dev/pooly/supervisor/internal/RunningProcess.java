@@ -85,7 +85,8 @@ public final class RunningProcess implements ProcessChild {
         awaitExit();
     }
 
-    private void awaitExit() {
+    /** Waits until the process has exited and been reaped (and its exit clean-up done). */
+    void awaitExit() {
         boolean interrupted = false;
         while (true) {
             try {

@@ -90,6 +90,12 @@ public final class SupervisorActor implements Supervisor {
     private final List<Child> statics;
     /** Dynamic children by sequence number (see the class comment). */
     private final ConcurrentSkipListMap<Long, ProcessNode> dynamics = new ConcurrentSkipListMap<>();
+    /**
+     * Stops of dynamic children still running off the actor (terminate_child): removed from
+     * {@code dynamics} already, but a shutdown must still wait for them, or it would return while
+     * they run. Concurrent: the stopping threads remove their own entry.
+     */
+    private final java.util.Set<CompletableFuture<Void>> stopsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final RestartWindow window;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> termination = new CompletableFuture<>();
@@ -386,6 +392,8 @@ public final class SupervisorActor implements Supervisor {
                 Thread.currentThread().interrupt();
             }
         }
+        // Children dismissed just before (terminate_child) are still stopping: wait for them too.
+        for (CompletableFuture<Void> f : List.copyOf(stopsInFlight)) f.join();
     }
 
     /** RUNNING (or STARTING) -> STOPPED | FAILED, once; closes the mailbox in the same step. Actor thread. */
@@ -583,12 +591,17 @@ public final class SupervisorActor implements Supervisor {
             // Off the actor, as OTP's simple_one_for_one does: a pool dismissing many workers must not
             // wait out each graceful stop in turn. Removed first, so no exit message reaches it any more.
             dynamics.remove(p.seq, p);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            stopsInFlight.add(done);
             Threads.startVirtual("pooly-stop-" + c.id(), () -> {
                 try {
                     stopRequested(c);
                     reply.complete(null);
                 } catch (RuntimeException e) {
                     reply.completeExceptionally(e);
+                } finally {
+                    stopsInFlight.remove(done);
+                    done.complete(null);
                 }
             });
         } else {
