@@ -5,13 +5,46 @@ import java.io.OutputStream;
 import java.time.Duration;
 
 /**
- * One worker lent to one caller: its stdin and stdout, until {@link #close()} checks it in.
+ * One worker lent to one holder: its stdin and stdout, until {@link #close()} checks it in.
  *
- * <p>Thread-safety: meant for the thread that checked it out (or one thread at a time). {@link #close},
- * {@link #discard} and {@link #abandon} may race with the pool revoking the lease; exactly one wins.
- * Once the worker died or the lease was revoked, I/O through it fails with {@link WorkerDiedException}
- * or {@link LeaseRevokedException}. A lease that becomes unreachable without being closed is reclaimed
- * as abandoned ({@link OnAbandon}).
+ * <h2>States</h2>
+ * A lease is {@code ACTIVE} until it ends, exactly once, for one {@link LeaseRevokedException.Reason}:
+ * its holder ended it ({@code CHECKED_IN}, {@code DISCARDED}, {@code ABANDONED}) or the pool did
+ * ({@code LEASE_TIMEOUT}, {@code REQUEST_TIMEOUT}, {@code WORKER_DIED}, {@code POOL_CLOSED}, or
+ * {@code ABANDONED} when its holder vanished). From then on every operation through it, the streams
+ * from {@link #stdin()} and {@link #stdout()} included, throws {@link LeaseRevokedException} naming
+ * the reason; it can never reach its worker again, even after that worker is lent to someone else.
+ * Each checkout makes a new lease; no lease can revive or reset another.
+ *
+ * <h2>Quiet checkin</h2>
+ * A worker goes back to idle only when it is quiet: no operation through the lease is still in
+ * progress, every request the lease knows of is answered ({@link #unanswered()} is 0), and nothing
+ * is unread, neither read ahead by {@link #readLine()} nor waiting in the pipe. Otherwise the worker
+ * is killed and replaced (logged with pool, pid and why), and the checkin itself succeeds. So
+ * {@code writeLine(x)} then {@code close()} never hands the answer to {@code x} to the next holder.
+ * The lease knows of requests written with {@link #request}, {@link #writeLine} and those declared
+ * with {@link #expectAnswers}. Bytes written through {@link #stdin()} without a declaration are raw
+ * mode: the pool cannot know an answer is still coming, so a worker that is quiet at the instant of
+ * checkin goes back; a holder in raw mode must read what it expects before checking in.
+ *
+ * <p>The pool looks again just before an idle worker is lent: a worker that wrote output nobody asked
+ * for while idle (a late extra line) is replaced, not lent. What remains: output a worker writes
+ * unasked after that last look, before or while the next holder's first request is answered, cannot
+ * be told from that holder's answer; a line protocol cannot frame it. Workers must answer each request
+ * with exactly one line and otherwise stay silent; violations that reach the pipe by the next checkin
+ * or lend get the worker replaced.
+ *
+ * <h2>Threads</h2>
+ * A lease may be used from any thread, by one writer and one reader at a time (stdin and stdout are
+ * independent, so a writer thread and a reader thread may pipeline). It is <em>abandoned</em>
+ * ({@link OnAbandon}) when it becomes unreachable unclosed, or when every thread that ever used it
+ * (the one that checked it out and any other that called a method on it) has ended. A lease handed to
+ * another thread therefore stays valid as long as that thread lives, once it has used the lease; a
+ * lease handed on whose first thread ends before the receiver touches it may be reclaimed in between
+ * (the receiver then gets {@code LeaseRevokedException} with {@code ABANDONED}, never someone else's
+ * worker). {@link #close}, {@link #discard} and {@link #abandon} may race with the pool ending the
+ * lease; exactly one wins. Interrupt: a thread interrupted in a blocking read or write stays blocked
+ * (pipe I/O is not interruptible); use a request deadline or {@link #discard()} from another thread.
  */
 public interface Lease extends AutoCloseable {
     String pool();
@@ -19,40 +52,76 @@ public interface Lease extends AutoCloseable {
     /** The worker's pid. */
     long pid();
 
-    /** The worker's stdin. Do not close it: that ends the worker (use {@link #discard()}). */
+    /**
+     * The worker's process handle (for {@code info()}, {@code descendants()}, {@code onExit()}).
+     * Destroying the worker through it is the worker dying: this lease ends with
+     * {@link LeaseRevokedException.Reason#WORKER_DIED} and the pool replaces the worker, as for a crash
+     * (it counts toward the pool's restart intensity). Prefer {@link #discard()}.
+     */
+    ProcessHandle process();
+
+    /**
+     * The worker's stdin. Closing this stream only flushes (closing the pipe would end the worker; use
+     * {@link #discard()}). Writes on an ended lease throw {@link LeaseRevokedException}.
+     */
     OutputStream stdin();
 
-    /** The worker's stdout; bytes the line helper read ahead are delivered first. */
+    /**
+     * The worker's stdout; bytes the line helper read ahead are delivered first. Reads on an ended
+     * lease throw {@link LeaseRevokedException}; a read in progress when the lease ends gets the worker
+     * replaced rather than returned.
+     */
     InputStream stdout();
 
     /**
      * Writes {@code line} and a newline, then reads one response line. If none arrives within
      * {@code deadline} the worker is killed (a pipe read cannot be taken back) and
-     * {@link LeaseTimeoutException} is thrown.
+     * {@link LeaseTimeoutException} ({@code REQUEST_TIMEOUT}) is thrown.
      *
-     * @throws WorkerDiedException  the worker died before answering
+     * @throws IllegalArgumentException {@code line} contains a line break
+     * @throws WorkerDiedException      the worker died before answering
+     * @throws LeaseRevokedException    the lease had ended
      */
     String request(String line, Duration deadline);
 
     /**
      * Writes one request line without waiting for the answer, for pipelining many requests (each
-     * answered by one line, in order). Pair every call with one {@link #readLine()}.
+     * answered by one line, in order). Pair every call with one {@link #readLine()}; each one counts
+     * in {@link #unanswered()} until then.
      */
     void writeLine(String line);
 
     /** Reads one response line, waiting as long as it takes. @throws WorkerDiedException at end of stream */
     String readLine();
 
-    /** Whether the lease is still good: not closed, not revoked, and its worker still running. */
+    /**
+     * Reads one response line; if none arrives within {@code deadline} the worker is killed and
+     * replaced and {@link LeaseTimeoutException} ({@code REQUEST_TIMEOUT}) is thrown, here and by every
+     * later operation. For pipelined requests with a per-answer deadline.
+     */
+    String readLine(Duration deadline);
+
+    /**
+     * Declares that {@code requests} requests were written through {@link #stdin()}, each owed one
+     * answer line, which {@link #readLine()} will read. Leaves raw mode: checking in with any of them
+     * unanswered replaces the worker.
+     */
+    void expectAnswers(int requests);
+
+    /** Requests written or declared through this lease and not yet answered by {@link #readLine()}. */
+    int unanswered();
+
+    /** Whether the lease is still good: not ended, and its worker still running. */
     boolean isAlive();
 
     /** How many leases this worker has served, this one included. */
     int uses();
 
     /**
-     * Checks the worker in. After {@link #discard()} or {@link #abandon()}, or once the lease is void
-     * (its worker died, it was revoked, the pool restarted), it quietly does nothing; a second
-     * {@code close()} is an error that says so.
+     * Checks the worker in; it goes back to idle only if quiet (see the class comment), else it is
+     * replaced. After {@link #discard()} or {@link #abandon()}, or once the pool ended the lease (its
+     * worker died, it was revoked, the pool restarted), it quietly does nothing; a second
+     * {@code close()} is an {@link IllegalStateException} that says so.
      */
     @Override
     void close();
@@ -60,6 +129,6 @@ public interface Lease extends AutoCloseable {
     /** Gives the worker back as broken: it is killed and replaced (poolboy #33). */
     void discard();
 
-    /** Applies the pool's {@link OnAbandon} policy, as when the holder vanished. */
+    /** Applies the pool's {@link OnAbandon} policy, as when the holder vanished (RETURN still requires a quiet worker). */
     void abandon();
 }

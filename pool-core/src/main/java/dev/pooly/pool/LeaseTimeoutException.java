@@ -1,12 +1,15 @@
 package dev.pooly.pool;
 
-/** A request got no response within its deadline; the worker was killed. */
-public class LeaseTimeoutException extends PoolException {
+/**
+ * A request got no response within its deadline; the worker was killed and the lease is void
+ * ({@link LeaseRevokedException.Reason#REQUEST_TIMEOUT}).
+ */
+public class LeaseTimeoutException extends LeaseRevokedException {
     public LeaseTimeoutException(String message) {
-        super(message);
+        super(Reason.REQUEST_TIMEOUT, message);
     }
 
     public LeaseTimeoutException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.REQUEST_TIMEOUT, message, cause);
     }
 }

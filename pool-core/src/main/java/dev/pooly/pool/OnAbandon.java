@@ -1,9 +1,10 @@
 package dev.pooly.pool;
 
 /**
- * What happens to a lease whose holder vanished without checking it in (its thread ended, the lease
- * became unreachable, or a daemon client disconnected).
+ * What happens to a lease whose holder vanished without checking it in: it became unreachable, every
+ * thread that used it ended, a daemon client disconnected, or the holder called {@link Lease#abandon()}.
  * {@link #REPLACE} kills the worker and starts a new one, because a byte-stream worker may be left
- * with half a request (poolboy #56); {@link #RETURN} checks the worker in as it is.
+ * with half a request (poolboy #56); {@link #RETURN} checks the worker in as it is, if it is quiet
+ * (see {@link Lease}), and otherwise replaces it too.
  */
 public enum OnAbandon { REPLACE, RETURN }

@@ -34,15 +34,23 @@ public interface Pool {
 
     /**
      * Checks out a worker, runs {@code work} with it and always checks it in, also when {@code work}
-     * throws (then the worker is discarded if the exception says the worker is broken).
+     * throws; what {@code work} throws propagates unchanged. The checkin is the quiet checkin of
+     * {@link Lease}: if {@code work} wrote a request and did not read its answer (an exception between
+     * the write and the read), or left output unread, the worker is killed and replaced, so no answer
+     * reaches the next holder. An exception with the worker quiet returns the worker as it is: the
+     * exception says nothing about the worker; call {@link Lease#discard()} inside {@code work} when it
+     * does.
+     *
+     * @param <E> what {@code work} may throw; inferred, so a lambda that throws nothing checked needs no try/catch
      */
-    default <T> T transaction(Duration timeout, LeaseFunction<T> work) throws Exception {
+    default <T, E extends Exception> T transaction(Duration timeout, LeaseFunction<T, E> work) throws E {
         try (Lease lease = checkout(timeout)) {
             return work.apply(lease);
         }
     }
 
-    default <T> T transaction(LeaseFunction<T> work) throws Exception {
+    /** As {@link #transaction(Duration, LeaseFunction)} with the pool's {@code checkout_timeout}. */
+    default <T, E extends Exception> T transaction(LeaseFunction<T, E> work) throws E {
         return transaction(spec().checkoutTimeout(), work);
     }
 
@@ -51,9 +59,9 @@ public interface Pool {
 
     PoolSpec spec();
 
-    /** Work done with a lease inside {@link #transaction}. */
+    /** Work done with a lease inside {@link #transaction}; {@code E} is what it may throw. */
     @FunctionalInterface
-    interface LeaseFunction<T> {
-        T apply(Lease lease) throws Exception;
+    interface LeaseFunction<T, E extends Exception> {
+        T apply(Lease lease) throws E;
     }
 }

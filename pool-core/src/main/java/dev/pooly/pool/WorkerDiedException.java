@@ -1,12 +1,12 @@
 package dev.pooly.pool;
 
-/** The leased worker died; the lease is void. */
-public class WorkerDiedException extends PoolException {
+/** The leased worker died; the lease is void ({@link LeaseRevokedException.Reason#WORKER_DIED}). */
+public class WorkerDiedException extends LeaseRevokedException {
     public WorkerDiedException(String message) {
-        super(message);
+        super(Reason.WORKER_DIED, message);
     }
 
     public WorkerDiedException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.WORKER_DIED, message, cause);
     }
 }

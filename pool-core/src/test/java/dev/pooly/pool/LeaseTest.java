@@ -190,8 +190,8 @@ class LeaseTest {
             Lease lease = p.checkout();
             lease.close();
 
-            assertThatThrownBy(() -> lease.request("after checkin", PATIENCE))
-                    .isInstanceOfAny(IllegalStateException.class, PoolException.class);
+            assertThatThrownBy(() -> lease.request("after checkin", PATIENCE)).isInstanceOf(LeaseRevokedException.class)
+                    .satisfies(e -> assertThat(((LeaseRevokedException) e).reason()).isEqualTo(LeaseRevokedException.Reason.CHECKED_IN));
             p.awaitCounts(ready(1, 0, 0));
         }
     }
@@ -317,7 +317,9 @@ class LeaseTest {
 
     /** Checks out and drops the only reference to the lease. */
     private static long checkoutAndForget(RunningPool p) {
-        return p.checkout().pid();
+        long pid = p.pool.checkout(PATIENCE).pid(); // not through p.checkout(), which keeps the lease reachable
+        p.track(pid);
+        return pid;
     }
 
     @Test

@@ -40,6 +40,7 @@ final class RunningPool implements AutoCloseable {
     private final Set<Long> before;
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();
     private final List<Borrower> borrowers = new CopyOnWriteArrayList<>();
+    private final List<Lease> lent = new CopyOnWriteArrayList<>();
 
     private RunningPool(StandalonePool pool, EventLog events, Set<Long> before) {
         this.pool = pool;
@@ -110,8 +111,14 @@ final class RunningPool implements AutoCloseable {
         return leases;
     }
 
+    /**
+     * Notes the lease's worker and keeps the lease reachable until the pool closes: a lease nobody
+     * references is reclaimed as abandoned (by design), which a test that just ignores a checkout's
+     * result does not mean. Tests about that reclaiming check out through {@code pool} directly.
+     */
     Lease track(Lease lease) {
         seen.add(lease.pid());
+        lent.add(lease);
         return lease;
     }
 

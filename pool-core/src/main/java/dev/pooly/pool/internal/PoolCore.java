@@ -1,6 +1,8 @@
 package dev.pooly.pool.internal;
 
 import dev.pooly.pool.LeaseRevokedException;
+import dev.pooly.pool.LeaseRevokedException.Reason;
+import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolClosedException;
 import dev.pooly.pool.PoolException;
@@ -13,8 +15,11 @@ import dev.pooly.pool.WorkerStartException;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.RestartWindow;
-import dev.pooly.supervisor.internal.Timers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +28,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,51 +37,83 @@ import java.util.function.Consumer;
  * poolboy's state machine, over any kind of worker.
  *
  * <p>State: idle workers, a FIFO queue of waiters, and counters. Accounting invariant, kept by every
- * transition: {@code idle + busy + starting + missing == size + overflow}, where {@code missing} counts
- * base workers whose start failed and will be retried. Transitions run under {@link #lock}, each
- * O(1); anything slow (spawn, stop, kill) is collected as an effect and done after unlocking.
+ * transition: {@code idle + busy + starting + dying + missing == size + overflow}, where {@code dying}
+ * counts workers found dead whose exit is not reported yet and {@code missing} base workers whose start
+ * failed and will be retried. Transitions run under {@link #lock}, each O(1); anything slow (spawn,
+ * stop, kill, a peek at a worker's pipe) happens outside it.
+ *
+ * <p>Two state machines, both with checked transitions:
+ * <ul>
+ * <li>A worker ({@link WorkerState}): {@code STARTING -> IDLE <-> BUSY}; from IDLE or BUSY to
+ *     {@code DYING} (found dead, exit not yet seen) or {@code LEAVING} (the pool stops it: off the books
+ *     at once); every path ends in {@code GONE} when its exit is seen. Changed under the lock only.</li>
+ * <li>A lease ({@link Grant}): {@code ACTIVE -> ended(reason)}, once, by compare-and-set, so the holder
+ *     (checkin, discard, abandon) and the pool (lease_timeout, request deadline, worker death, close)
+ *     race and exactly one wins. A worker points at its current lease; a lease never points anywhere
+ *     but at its worker, and a new lease is a new object, so no lease can revive or reset another.</li>
+ * </ul>
+ *
+ * <p>A worker goes back to idle only when it is quiet: its lease ended, no operation on the lease is
+ * in progress, no request written through the lease is unanswered, and {@link WorkerSource#unread}
+ * finds nothing unread. Otherwise it is killed and replaced. The same peek is made again just before
+ * an idle worker is lent; see {@link dev.pooly.pool.Lease} for the window that remains.
  *
  * <p>Waiters park on their own {@link CompletableFuture}. Handing a worker over is
- * {@code complete(worker)} and cancelling is {@code completeExceptionally(CANCELLED)}: whichever
+ * {@code complete(grant)} and cancelling is {@code completeExceptionally(CANCELLED)}: whichever
  * comes first wins, so a worker handed to a caller at the instant its wait times out is never lost
  * (poolboy #64/#70).
  *
- * <p>Thread-safe. See {@link #checkout} for interrupts; {@link #close} fails waiters and voids leases.
+ * <p>Thread-safe. See {@link #checkout} for interrupts; {@link #close} fails waiters and ends leases
+ * with {@link Reason#POOL_CLOSED}.
  */
 public final class PoolCore<W> {
+    private static final Logger LOG = LoggerFactory.getLogger("pooly.pool");
     private static final Duration SWEEP_PERIOD = Duration.ofMillis(25);
     private static final PoolException CANCELLED = new PoolException("cancelled");
-    /**
-     * Why a checked-in lease is void. One shared instance: a checkin must not allocate an exception
-     * (and fill its stack trace) under the lock; the holder never sees it, its lease object already
-     * knows it was closed.
-     */
-    private static final PoolException CHECKED_IN = new PoolException("lease already checked in");
 
     /** The pool's settings that the state machine needs. */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
                            Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon,
                            Intensity intensity) {}
 
-    /** A worker known to the pool. Fields are guarded by the pool lock unless volatile. */
+    /** A worker's life in the pool. */
+    public enum WorkerState {
+        /** Started and ready, not yet placed (only inside {@code ready()}, under the lock). */
+        STARTING,
+        /** On the idle list. */
+        IDLE,
+        /** Lent: {@link Worker#lease} is its active or just-ended lease. */
+        BUSY,
+        /** Found dead by the pool; still counted until its exit is seen, which accounts for it. */
+        DYING,
+        /** Stopped by the pool (dismissed, retired, killed): already off the books. */
+        LEAVING,
+        /** Its exit was seen. Final. */
+        GONE;
+
+        boolean canBecome(WorkerState next) {
+            return switch (this) {
+                case STARTING -> next == IDLE || next == LEAVING;
+                case IDLE -> next == BUSY || next == DYING || next == LEAVING || next == GONE;
+                case BUSY -> next == IDLE || next == DYING || next == LEAVING || next == GONE;
+                case DYING -> next == LEAVING || next == GONE;
+                case LEAVING -> next == GONE;
+                case GONE -> false;
+            };
+        }
+    }
+
+    /** A worker known to the pool. Fields are guarded by the pool lock; volatile ones are also read without it. */
     public static final class Worker<W> {
         final W resource;
         final long pid;
-        volatile PoolStatus.WorkerState state = PoolStatus.WorkerState.IDLE;
+        volatile WorkerState state = WorkerState.STARTING;
         volatile int uses;
-        /** The lease it is out on, 0 when none. */
-        volatile long leaseId;
-        volatile Thread holder;
-        /** Set when the pool itself stops this worker: its exit is then not a crash. */
-        boolean leaving;
-        boolean gone;
-        /** Why its last lease became void, for the holder's next call. */
-        volatile PoolException voided;
-        volatile long requestDeadline;
-        long idleStamp;
-        ScheduledFuture<?> leaseTimer;
+        /** The lease it is out on while BUSY, else null. */
+        volatile Grant<W> lease;
+        /** Which stay on the idle list this is, so a stale overflow_ttl timer does nothing. */
+        long idleSeq;
         Worker<W> prev, next;
-        boolean listed;
 
         Worker(W resource, long pid) {
             this.resource = resource;
@@ -89,22 +125,192 @@ public final class PoolCore<W> {
         public long pid() { return pid; }
 
         public int uses() { return uses; }
-    }
 
-    /** A checked-out worker: what a lease holds. Immutable. */
-    public record Grant<W>(PoolCore<W> pool, Worker<W> worker, long leaseId) {
-        public W resource() { return worker.resource; }
+        public WorkerState state() { return state; }
 
-        /** Null while this lease is valid, else why not. */
-        public PoolException invalid() {
-            PoolException why = worker.voided;
-            return why != null && worker.leaseId != leaseId ? why : null;
+        /** Under the pool lock. Throws on a move the state machine does not have: a bug in the pool, never the caller's. */
+        void to(WorkerState next, String pool) {
+            if (!state.canBecome(next)) {
+                throw new IllegalStateException("pool " + pool + ": worker " + pid + " cannot go from " + state + " to " + next
+                        + " (a pool bookkeeping bug; please report it)");
+            }
+            state = next;
         }
     }
 
+    /** How a lease ended: the reason and words for the holder's exception. Immutable. */
+    record Ending(Reason reason, String detail) {}
+
+    /**
+     * One lease: a worker lent to one holder, poolboy's monitor row for one checkout. ACTIVE until it
+     * ends, once, with a {@link Reason}; from then on every operation through it throws
+     * {@link LeaseRevokedException}.
+     *
+     * <p>Thread-safe. The lease itself may be used by several threads (a writer and a reader at once);
+     * {@link #enter}/{@link #exit} bracket every operation so the pool can tell whether one is in
+     * progress when the lease ends.
+     */
+    public static final class Grant<W> {
+        private static final VarHandle ENDING, IN_USE, UNANSWERED, OTHERS;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                ENDING = l.findVarHandle(Grant.class, "ending", Ending.class);
+                IN_USE = l.findVarHandle(Grant.class, "inUse", int.class);
+                UNANSWERED = l.findVarHandle(Grant.class, "unanswered", int.class);
+                OTHERS = l.findVarHandle(Grant.class, "others", Thread[].class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final PoolCore<W> pool;
+        private final Worker<W> worker;
+        /** The pool's count of leases when this one was made: the sweeper acts in lending order. */
+        final long seq;
+        /** The thread that checked it out. */
+        private final Thread owner;
+        /** Other threads that used it, or null; pruned of ended threads when one is added. */
+        private volatile Thread[] others;
+        /** null while ACTIVE. */
+        private volatile Ending ending;
+        /** Operations in progress through this lease. */
+        private volatile int inUse;
+        /** Requests written and not yet answered, as far as the holder told the lease. */
+        private volatile int unanswered;
+        /** System-clock nanos by which the request in progress must be answered; 0 when none. */
+        volatile long requestDeadline;
+        /** Guarded by the pool lock. */
+        PoolClock.Scheduled leaseTimer;
+
+        Grant(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
+            this.pool = pool;
+            this.worker = worker;
+            this.seq = seq;
+            this.owner = owner;
+        }
+
+        public PoolCore<W> pool() { return pool; }
+
+        public Worker<W> worker() { return worker; }
+
+        public W resource() { return worker.resource; }
+
+        /** Whether the lease has not ended yet. */
+        public boolean active() { return ending == null; }
+
+        /** Why the lease ended, or null while it is active. */
+        public Reason endReason() {
+            Ending e = ending;
+            return e == null ? null : e.reason();
+        }
+
+        /** Ends the lease with {@code why} unless it has already ended; true if this call ended it. */
+        boolean end(Ending why) {
+            // The one race every ending runs: holder vs pool, and timers vs each other; one CAS decides.
+            return ENDING.compareAndSet(this, (Ending) null, why);
+        }
+
+        /**
+         * Starts an operation through the lease: fails with why the lease ended if it has. Pair with
+         * {@link #exit()} in a finally block.
+         */
+        void enter() {
+            touch();
+            // Increment before looking at the state; ending sets the state before looking at the count.
+            // Both are volatile, so either this sees the lease ended, or the ending sees this operation
+            // in progress and replaces the worker: a lease never touches a worker that went back idle.
+            IN_USE.getAndAdd(this, 1);
+            if (ending != null) {
+                IN_USE.getAndAdd(this, -1);
+                throw revoked();
+            }
+        }
+
+        void exit() {
+            IN_USE.getAndAdd(this, -1);
+        }
+
+        /** The holder wrote {@code n} requests; each is owed one answer. */
+        void expect(int n) {
+            if (n < 0) throw new IllegalArgumentException("a lease cannot expect " + n + " answers");
+            UNANSWERED.getAndAdd(this, n);
+        }
+
+        /** One answer was read. Never below zero: a holder reading more than it declared (raw mode) owes nothing. */
+        void answered() {
+            int n;
+            do {
+                n = unanswered;
+                if (n == 0) return;
+            } while (!UNANSWERED.compareAndSet(this, n, n - 1));
+        }
+
+        int unanswered() { return unanswered; }
+
+        /** The exception an operation on this ended lease throws, fresh for the caller's stack. */
+        LeaseRevokedException revoked() {
+            Ending e = ending;
+            if (e == null) throw new IllegalStateException("lease on worker " + worker.pid + " of pool " + pool.settings.name() + " is active");
+            String message = "pool " + pool.settings.name() + ": lease on worker " + worker.pid + " " + e.detail();
+            return switch (e.reason()) {
+                case WORKER_DIED -> new WorkerDiedException(message);
+                case REQUEST_TIMEOUT -> new LeaseTimeoutException(message);
+                default -> new LeaseRevokedException(e.reason(), message);
+            };
+        }
+
+        /** Records the calling thread as a user of this lease (see {@link #holdersGone()}). */
+        private void touch() {
+            Thread t = Thread.currentThread();
+            if (t == owner) return;
+            Thread[] seen = others;
+            if (seen != null) for (Thread s : seen) if (s == t) return;
+            while (true) {
+                seen = others;
+                List<Thread> next = new ArrayList<>(seen == null ? 1 : seen.length + 1);
+                if (seen != null) for (Thread s : seen) if (s.isAlive() && s != t) next.add(s);
+                next.add(t);
+                // Two new users at once: retry, so neither is lost from the set.
+                if (OTHERS.compareAndSet(this, seen, next.toArray(Thread[]::new))) return;
+            }
+        }
+
+        /**
+         * Whether every thread that used this lease (the one that checked it out included) has ended.
+         * A lease handed to another thread that used it stays with that thread after the first ends.
+         */
+        boolean holdersGone() {
+            if (owner.isAlive()) return false;
+            Thread[] seen = others;
+            if (seen != null) for (Thread s : seen) if (s.isAlive()) return false;
+            return true;
+        }
+
+        /** Why the worker must not go back to idle from this lease's side, or null. */
+        String lingering() {
+            int busy = inUse;
+            if (busy > 0) return busy + " operation(s) through the lease still in progress";
+            int owed = unanswered;
+            if (owed > 0) return owed + " request(s) unanswered";
+            return null;
+        }
+
+        @Override public String toString() {
+            Ending e = ending;
+            return "lease on worker " + worker.pid + " of pool " + pool.settings.name() + " (" + (e == null ? "active" : e.reason().label()) + ")";
+        }
+    }
+
+    private static final Ending CHECKED_IN = new Ending(Reason.CHECKED_IN, "was checked in");
+    private static final Ending DISCARDED = new Ending(Reason.DISCARDED, "was discarded; the worker was killed");
+    private static final Ending ABANDONED = new Ending(Reason.ABANDONED, "was abandoned by its holder");
+    private static final Ending NOT_LENT = new Ending(Reason.DISCARDED, "was never handed out: the worker had unread output");
+
     /** One queued caller, linked into the waiters list. */
     private static final class Waiter<W> {
-        final CompletableFuture<Worker<W>> handoff = new CompletableFuture<>();
+        final CompletableFuture<Grant<W>> handoff = new CompletableFuture<>();
         final Thread thread = Thread.currentThread();
         Waiter<W> prev, next;
         boolean queued;
@@ -113,6 +319,7 @@ public final class PoolCore<W> {
     private final Settings settings;
     private final WorkerSource<W> source;
     private final Consumer<String> onGiveUp;
+    private final PoolClock clock;
     private final ReentrantLock lock = new ReentrantLock();
     // ---- guarded by lock
     private final WorkerList<W> idle = new WorkerList<>();
@@ -121,7 +328,9 @@ public final class PoolCore<W> {
     private int busy;
     private int overflow;
     private int starting;
+    private int dying;
     private int missing;
+    private long idleSeq;
     private long leaseSeq;
     private boolean closed;
     private PoolException closedWith;
@@ -131,14 +340,19 @@ public final class PoolCore<W> {
     // ---- read without the lock
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
     private volatile String lastError;
-    private final ScheduledFuture<?> sweeper;
+    private final PoolClock.Scheduled sweeper;
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp) {
+        this(settings, source, onGiveUp, PoolClock.SYSTEM);
+    }
+
+    public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp, PoolClock clock) {
         this.settings = settings;
         this.source = source;
         this.onGiveUp = onGiveUp;
+        this.clock = clock;
         this.crashes = new RestartWindow(settings.intensity());
-        this.sweeper = Timers.every(SWEEP_PERIOD, this::sweep);
+        this.sweeper = clock.every(SWEEP_PERIOD, this::sweep);
     }
 
     public Settings settings() { return settings; }
@@ -146,9 +360,10 @@ public final class PoolCore<W> {
     /** Starts the {@code size} base workers. Returns at once. */
     public void fill() {
         int n;
+        // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
-            n = settings.size() - (idle.size() + busy + starting + missing - overflow);
+            n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow);
             starting += Math.max(0, n);
         } finally {
             lock.unlock();
@@ -160,14 +375,40 @@ public final class PoolCore<W> {
 
     /**
      * Checks out a worker, waiting up to {@code timeout} in FIFO order; with {@code block} false,
-     * answers null at once when the pool is full (no idle worker and no overflow left).
+     * answers null at once when the pool is full (no idle worker and no overflow left). A worker with
+     * unread output is replaced instead of lent, and the caller tries again within its time.
      *
      * <p>Interrupt: the caller leaves the queue; a worker handed over in that same instant is checked
      * back in; {@link PoolInterruptedException} is thrown with the flag set.
      */
     public Grant<W> checkout(Duration timeout, boolean block) {
+        Grant<W> grant = checkoutOnce(timeout, block);
+        // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
+        if (grant == null || source.unread(grant.worker.resource) == null) return grant;
+        return checkoutPastNoise(grant, timeout, block);
+    }
+
+    /** The slow path: {@code grant}'s worker wrote output nobody asked for; replace it and try again within the time left. */
+    private Grant<W> checkoutPastNoise(Grant<W> grant, Duration timeout, boolean block) {
+        // The first attempt's time is not known here (the fast path does not read the clock); a retry
+        // only ever follows a protocol violation, and each costs the caller at most one more timeout.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String noise = source.unread(grant.worker.resource);
+            if (noise == null) return grant;
+            LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
+                    settings.name(), grant.worker.pid, noise);
+            grant.end(NOT_LENT);
+            takeBack(grant, "unread output");
+            grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
+            if (grant == null) return null;
+        }
+    }
+
+    private Grant<W> checkoutOnce(Duration timeout, boolean block) {
         Waiter<W> waiter;
         boolean spawn = false;
+        // Two callers must never pop the same idle worker, nor both take the last overflow slot.
         lock.lock();
         try {
             if (closed) throw new PoolClosedException(closedWith.getMessage(), closedWith);
@@ -175,7 +416,8 @@ public final class PoolCore<W> {
             while ((w = settings.strategy() == PoolStrategy.LIFO ? idle.removeFirst() : idle.removeLast()) != null) {
                 if (source.alive(w.resource)) return lend(w, Thread.currentThread());
                 // Died a moment ago (e.g. its tree was just killed); exited() does the accounting when the exit arrives.
-                w.state = PoolStatus.WorkerState.STOPPING;
+                w.to(WorkerState.DYING, settings.name());
+                dying++;
             }
             // Only start a worker if those already starting are all promised to earlier waiters.
             if (starting <= waiting) {
@@ -201,18 +443,18 @@ public final class PoolCore<W> {
 
     private Grant<W> await(Waiter<W> waiter, Duration timeout) {
         try {
-            return grantFor(waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS), waiter);
+            return waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+            // The hand-off race: complete(grant) by a checkin vs this cancel; the loser yields to the winner.
             if (waiter.handoff.completeExceptionally(CANCELLED)) {
                 dequeue(waiter);
                 throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
             }
-            return grantFor(waiter.handoff.join(), waiter); // handed over in the same instant: keep it
+            return waiter.handoff.join(); // handed over in the same instant: keep it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (!waiter.handoff.completeExceptionally(CANCELLED)) {
-                Worker<W> w = waiter.handoff.join();
-                checkin(new Grant<>(this, w, w.leaseId));
+                checkin(waiter.handoff.join());
             } else {
                 dequeue(waiter);
             }
@@ -235,10 +477,6 @@ public final class PoolCore<W> {
         };
     }
 
-    private Grant<W> grantFor(Worker<W> w, Waiter<W> waiter) {
-        return new Grant<>(this, w, w.leaseId);
-    }
-
     private Waiter<W> enqueue() {
         Waiter<W> w = new Waiter<>();
         w.prev = tail;
@@ -259,6 +497,7 @@ public final class PoolCore<W> {
     }
 
     private void dequeue(Waiter<W> w) {
+        // A waiter that timed out leaves the queue under the lock, so no checkin hands it a worker afterwards.
         lock.lock();
         try {
             unlink(w);
@@ -267,142 +506,162 @@ public final class PoolCore<W> {
         }
     }
 
-    /** Marks {@code w} as lent to {@code holder}. Under the lock. */
+    /** Lends idle {@code w} to {@code holder}: a new lease object. Under the lock. */
     private Grant<W> lend(Worker<W> w, Thread holder) {
-        w.state = PoolStatus.WorkerState.BUSY;
-        w.leaseId = ++leaseSeq;
-        w.holder = holder;
-        w.voided = null;
+        w.to(WorkerState.BUSY, settings.name());
+        Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
+        w.lease = grant;
         w.uses++;
         busy++;
         if (!settings.leaseTimeout().isZero()) {
-            long id = w.leaseId;
-            w.leaseTimer = Timers.after(settings.leaseTimeout(), () -> revoke(w, id));
+            grant.leaseTimer = clock.after(settings.leaseTimeout(), () -> revoke(grant, new Ending(Reason.LEASE_TIMEOUT,
+                    "was revoked after lease_timeout " + format(settings.leaseTimeout()) + "; the worker was killed")));
         }
-        return new Grant<>(this, w, w.leaseId);
+        return grant;
     }
 
-    /** Hands {@code w} to the first waiter still waiting. Under the lock. */
+    /** Hands idle {@code w} to the first waiter still waiting. Under the lock. */
     private boolean handToWaiter(Worker<W> w) {
         while (head != null) {
             Waiter<W> first = head;
             unlink(first);
-            lend(w, first.thread);
-            if (first.handoff.complete(w)) return true;
-            undoLend(w); // that waiter timed out at this very moment; try the next one
+            Grant<W> grant = lend(w, first.thread);
+            if (first.handoff.complete(grant)) return true;
+            // That waiter timed out at this very moment: the lease never reached anyone; try the next one.
+            grant.end(NOT_LENT);
+            unlend(w);
+            w.uses--;
+            w.to(WorkerState.IDLE, settings.name());
         }
         return false;
     }
 
-    private void undoLend(Worker<W> w) {
-        if (w.leaseTimer != null) w.leaseTimer.cancel(false);
-        w.leaseTimer = null;
-        w.leaseId = 0;
-        w.holder = null;
-        w.uses--;
+    /** {@code w}'s lease is over as far as the books go. Under the lock. */
+    private void unlend(Worker<W> w) {
+        Grant<W> grant = w.lease;
+        if (grant.leaseTimer != null) grant.leaseTimer.cancel();
+        grant.leaseTimer = null;
+        grant.requestDeadline = 0;
+        w.lease = null;
         busy--;
-        w.state = PoolStatus.WorkerState.IDLE;
     }
 
     // ---- checkin, discard, abandon, revoke -------------------------------------------------------
 
-    /** Checks a lease in. A lease that was already void (worker died, revoked) is accepted silently. */
+    /**
+     * The holder checks its lease in. The worker goes back only if quiet (see the class comment);
+     * otherwise it is replaced. A lease the pool already ended is accepted silently.
+     *
+     * @throws IllegalStateException the lease was already checked in or discarded by its holder
+     */
     public void checkin(Grant<W> grant) {
-        Effects fx = new Effects();
-        lock.lock();
-        try {
-            Worker<W> w = owned(grant);
-            if (w == null) return;
-            if (!source.alive(w.resource)) {
-                // Died a moment ago and its exit is not reported yet: never lend it again; exited() accounts for it.
-                endLease(w, new WorkerDiedException("pool " + settings.name() + ": worker " + w.pid + " died"));
-                w.state = PoolStatus.WorkerState.STOPPING;
-                return;
+        owned(grant);
+        if (!grant.end(CHECKED_IN)) {
+            Reason why = grant.endReason();
+            if (why == Reason.CHECKED_IN) {
+                throw new IllegalStateException("lease on worker " + grant.worker.pid + " of pool " + settings.name()
+                        + " was already checked in: you most likely called close() twice");
             }
-            release(w, fx);
-            if (settings.maxUses() > 0 && w.uses >= settings.maxUses() && !w.leaving && w.state != PoolStatus.WorkerState.BUSY) {
-                // Recycled (PHP-FPM's pm.max_requests): it left the idle set in release(); replace it.
-                idle.remove(w);
-                retire(w, fx);
-            }
-        } finally {
-            lock.unlock();
+            return;
         }
-        fx.run();
+        giveBack(grant, "at checkin");
     }
 
     /** The holder knows the worker is broken: kill it and replace it. */
     public void discard(Grant<W> grant) {
-        Effects fx = new Effects();
-        lock.lock();
-        try {
-            Worker<W> w = owned(grant);
-            if (w == null) return;
-            endLease(w, null);
-            retire(w, fx);
-            fx.kill(w);
-        } finally {
-            lock.unlock();
+        owned(grant);
+        if (!grant.end(DISCARDED)) {
+            Reason why = grant.endReason();
+            if (why == Reason.CHECKED_IN || why == Reason.DISCARDED) {
+                throw new IllegalStateException("lease on worker " + grant.worker.pid + " of pool " + settings.name()
+                        + " has already ended (" + why.label() + "): discard() after close() or discard()");
+            }
+            return;
         }
-        fx.run();
+        takeBack(grant, "discarded by its holder");
     }
 
-    /** The holder vanished: apply {@code on_abandon}. */
+    /** The holder vanished (or said so): apply {@code on_abandon}. A lease that already ended is left alone. */
     public void abandon(Grant<W> grant) {
-        if (settings.onAbandon() == OnAbandon.RETURN) checkin(grant);
-        else discard(grant);
+        owned(grant);
+        if (!grant.end(ABANDONED)) return;
+        if (settings.onAbandon() == OnAbandon.RETURN) giveBack(grant, "when abandoned");
+        else takeBack(grant, "abandoned (on_abandon: replace)");
     }
 
-    /** Kills the worker of a lease that ran out of time (a request deadline, lease_timeout); the lease becomes void with {@code why}. */
-    public void expireRequest(Grant<W> grant, PoolException why) {
+    /** The pool ends {@code grant} with {@code why} and kills its worker (lease_timeout, a request deadline). */
+    private void revoke(Grant<W> grant, Ending why) {
+        if (!grant.end(why)) return;
+        takeBack(grant, why.reason().label());
+    }
+
+    /** Returns the worker of ended {@code grant} to the pool if it is quiet, else replaces it. */
+    private void giveBack(Grant<W> grant, String when) {
+        // Outside the lock: the lease has ended, so no new operation can start (see Grant.enter).
+        String noise = grant.lingering();
+        if (noise == null) noise = source.unread(grant.worker.resource);
+        if (noise != null) {
+            LOG.warn("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
+            takeBack(grant, "not quiet");
+            return;
+        }
         Effects fx = new Effects();
+        // The worker's exit or the pool's close may have taken it back since the lease ended: recheck under the lock.
         lock.lock();
         try {
-            Worker<W> w = grant.worker();
-            if (w.leaseId != grant.leaseId() || w.gone) return;
-            endLease(w, why);
-            retire(w, fx);
-            fx.kill(w);
+            Worker<W> w = grant.worker;
+            // The pool took the worker back meanwhile (it died, the pool closed): nothing left to return.
+            if (w.lease != grant) return;
+            unlend(w);
+            if (!source.alive(w.resource)) {
+                // Died a moment ago and its exit is not reported yet: never lend it again; exited() accounts for it.
+                w.to(WorkerState.DYING, settings.name());
+                dying++;
+                return;
+            }
+            w.to(WorkerState.IDLE, settings.name());
+            if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
+                retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
+            } else {
+                release(w, fx);
+            }
         } finally {
             lock.unlock();
         }
         fx.run();
     }
 
-    private void revoke(Worker<W> w, long leaseId) {
-        expireRequest(new Grant<>(this, w, leaseId), new LeaseRevokedException("pool " + settings.name() + ": lease on worker "
-                + w.pid + " revoked after lease_timeout " + format(settings.leaseTimeout()) + "; the worker was killed"));
+    /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
+    private void takeBack(Grant<W> grant, String why) {
+        Effects fx = new Effects();
+        // As in giveBack: exited() or close() may have taken the worker back already.
+        lock.lock();
+        try {
+            Worker<W> w = grant.worker;
+            if (w.lease != grant) return; // already taken back (died, pool closed)
+            unlend(w);
+            retire(w, fx);
+            fx.kill(w);
+        } finally {
+            lock.unlock();
+        }
+        fx.run();
+        LOG.debug("pool {}: worker {} killed and replaced ({})", settings.name(), grant.worker.pid, why);
     }
 
-    /** The worker of {@code grant} if that lease is still its current one; null if already void. Under the lock. */
-    private Worker<W> owned(Grant<W> grant) {
-        if (grant.pool() != this) {
-            throw new IllegalStateException("that lease belongs to pool " + grant.pool().settings.name()
+    private void owned(Grant<W> grant) {
+        if (grant.pool != this) {
+            throw new IllegalStateException("that lease belongs to pool " + grant.pool.settings.name()
                     + " (or an earlier incarnation of it), not to pool " + settings.name());
         }
-        Worker<W> w = grant.worker();
-        return w.leaseId == grant.leaseId() && w.state == PoolStatus.WorkerState.BUSY ? w : null;
     }
 
-    private void endLease(Worker<W> w, PoolException voided) {
-        if (w.leaseTimer != null) w.leaseTimer.cancel(false);
-        w.leaseTimer = null;
-        w.leaseId = 0;
-        w.holder = null;
-        w.requestDeadline = 0;
-        w.voided = voided;
-        busy--;
-    }
-
-    /** poolboy's checkin: first waiter, else dismiss if overflow, else idle. Under the lock. */
+    /** poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else idle. Under the lock. */
     private void release(Worker<W> w, Effects fx) {
-        if (w.state == PoolStatus.WorkerState.BUSY) endLease(w, CHECKED_IN);
-        w.state = PoolStatus.WorkerState.IDLE;
         if (closed) {
             dismiss(w, fx);
             return;
         }
-        if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) return; // the caller retires it
         if (handToWaiter(w)) return;
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
@@ -410,17 +669,19 @@ public final class PoolCore<W> {
                 dismiss(w, fx);
                 return;
             }
-            long stamp = w.idleStamp = System.nanoTime();
-            Timers.after(settings.overflowTtl(), () -> expireOverflow(w, stamp));
+            long seq = w.idleSeq = ++idleSeq;
+            clock.after(settings.overflowTtl(), () -> expireOverflow(w, seq));
         }
         idle.addFirst(w);
     }
 
-    private void expireOverflow(Worker<W> w, long stamp) {
+    private void expireOverflow(Worker<W> w, long seq) {
         Effects fx = new Effects();
+        // A checkout may have taken the worker since this timer was set (idleSeq says so).
         lock.lock();
         try {
-            if (!w.listed || w.idleStamp != stamp || overflow == 0) return;
+            // Lent and returned since this timer was set: a later timer owns it now.
+            if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
             idle.remove(w);
             overflow--;
             dismiss(w, fx);
@@ -430,22 +691,16 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    /** The pool stops {@code w}: it is gone from the books now. Under the lock. */
+    /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
     private void dismiss(Worker<W> w, Effects fx) {
-        w.leaving = true;
-        w.gone = true;
-        w.state = PoolStatus.WorkerState.STOPPING;
+        w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
     }
 
-    /** {@code w} leaves for good and is replaced as if it had died. Under the lock. */
+    /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
     private void retire(Worker<W> w, Effects fx) {
-        w.leaving = true;
-        w.gone = true;
-        w.state = PoolStatus.WorkerState.STOPPING;
-        live.remove(w);
-        fx.dismiss(w);
+        dismiss(w, fx);
         replace(fx);
     }
 
@@ -472,12 +727,18 @@ public final class PoolCore<W> {
     private void ready(W resource) {
         Worker<W> w = new Worker<>(resource, source.pid(resource));
         Effects fx = new Effects();
+        // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
         lock.lock();
         try {
             starting--;
             retryBackoffMs = 100;
             live.add(w);
-            release(w, fx);
+            if (closed) {
+                dismiss(w, fx);
+            } else {
+                w.to(WorkerState.IDLE, settings.name());
+                release(w, fx);
+            }
         } finally {
             lock.unlock();
         }
@@ -490,6 +751,7 @@ public final class PoolCore<W> {
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
         Effects fx = new Effects();
+        // The failed start's slot and the waiter it was for are settled together, so no waiter waits for a start that will not come.
         lock.lock();
         try {
             starting--;
@@ -514,6 +776,7 @@ public final class PoolCore<W> {
 
     private void retryMissing() {
         boolean spawn = false;
+        // A close may have come since the retry was scheduled.
         lock.lock();
         try {
             retryScheduled = false;
@@ -531,15 +794,24 @@ public final class PoolCore<W> {
     private void exited(Worker<W> w, ExitStatus status) {
         Effects fx = new Effects();
         String giveUp = null;
+        // The exit races the holder's checkin and the pool's own stop; the worker's state says who accounts for it.
         lock.lock();
         try {
-            if (w.gone) return; // the pool stopped it and has already accounted for it
-            w.gone = true;
+            WorkerState was = w.state;
+            w.to(WorkerState.GONE, settings.name());
+            if (was == WorkerState.LEAVING) return; // the pool stopped it and has already accounted for it
             live.remove(w);
-            PoolException died = new WorkerDiedException("pool " + settings.name() + ": worker " + w.pid + " " + status);
-            if (w.state == PoolStatus.WorkerState.BUSY) endLease(w, died);
-            else idle.remove(w);
-            w.state = PoolStatus.WorkerState.STOPPING;
+            switch (was) {
+                case BUSY -> {
+                    Grant<W> grant = w.lease;
+                    unlend(w);
+                    // Loses to a holder that ended the lease a moment ago; that holder then finds w.lease gone.
+                    grant.end(new Ending(Reason.WORKER_DIED, "is void: the worker " + status));
+                }
+                case IDLE -> idle.remove(w);
+                case DYING -> dying--;
+                default -> throw new IllegalStateException("pool " + settings.name() + ": worker " + w.pid + " exited in state " + was);
+            }
             lastError = "worker " + w.pid + " " + status;
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
@@ -554,41 +826,51 @@ public final class PoolCore<W> {
 
     // ---- owner death and request deadlines ---------------------------------------------------------
 
-    /** Marks the start of a request on {@code grant} that must finish by {@code deadlineNanos}. */
-    public void requestStarted(Grant<W> grant, long deadlineNanos) {
-        grant.worker().requestDeadline = deadlineNanos;
-    }
-
-    public void requestFinished(Grant<W> grant) {
-        grant.worker().requestDeadline = 0;
-    }
-
     /**
-     * Periodic: leases whose holder thread ended, and requests past their deadline. A lock-free scan
-     * of the live workers (racy reads are rechecked under the lock by the transitions it calls), so
-     * that checkout and checkin need not maintain a set of lent workers.
+     * Periodic: requests past their deadline, and leases all of whose user threads ended. A lock-free
+     * scan of the live workers (racy reads are settled by the lease's CAS and rechecked under the lock
+     * by the transitions it calls), so that checkout and checkin need not maintain a set of leases.
      */
-    private void sweep() {
-        long now = System.nanoTime();
+    void sweep() {
+        long now = clock.nanoTime();
+        List<Grant<W>> due = null;
         for (Worker<W> w : live) {
-            Thread holder = w.holder;
-            long id = w.leaseId;
-            long deadline = w.requestDeadline;
-            if (id == 0) continue;
+            Grant<W> grant = w.lease;
+            if (grant == null || !grant.active()) continue;
+            long deadline = grant.requestDeadline;
+            if ((deadline != 0 && now - deadline > 0) || grant.holdersGone()) {
+                if (due == null) due = new ArrayList<>(2);
+                due.add(grant);
+            }
+        }
+        if (due == null) return;
+        // In lending order, not the live set's hash order: replacements then start in a reproducible order.
+        due.sort(java.util.Comparator.comparingLong(g -> g.seq));
+        for (Grant<W> grant : due) {
+            long deadline = grant.requestDeadline;
             if (deadline != 0 && now - deadline > 0) {
-                expireRequest(new Grant<>(this, w, id), new dev.pooly.pool.LeaseTimeoutException("pool " + settings.name()
-                        + ": worker " + w.pid + " gave no response in time and was killed"));
-            } else if (holder != null && !holder.isAlive()) {
-                abandon(new Grant<>(this, w, id));
+                revoke(grant, new Ending(Reason.REQUEST_TIMEOUT, "is void: the worker gave no answer within the request's deadline and was killed"));
+            } else {
+                abandon(grant);
             }
         }
     }
 
+    /** Marks a request on {@code grant} that must be answered within {@code deadline} (the sweeper enforces it). */
+    public void requestStarted(Grant<W> grant, Duration deadline) {
+        grant.requestDeadline = clock.nanoTime() + Math.max(1, deadline.toNanos());
+    }
+
+    public void requestFinished(Grant<W> grant) {
+        grant.requestDeadline = 0;
+    }
+
     // ---- close and status ------------------------------------------------------------------------
 
-    /** Stops this incarnation: waiters fail with {@code why}, leases become void, workers are dismissed. */
+    /** Stops this incarnation: waiters fail with {@code why}, leases end with {@link Reason#POOL_CLOSED}, workers are dismissed. */
     public void close(PoolException why) {
         Effects fx = new Effects();
+        // Checkouts and checkins after this see closed; every lease ends before its worker is dismissed.
         lock.lock();
         try {
             if (closed) return;
@@ -599,22 +881,32 @@ public final class PoolCore<W> {
                 unlink(first);
                 first.handoff.completeExceptionally(why);
             }
+            Ending ending = new Ending(Reason.POOL_CLOSED, "is void: pool " + settings.name() + " stopped (" + why.getMessage()
+                    + ") and the worker with it");
             for (Worker<W> w : List.copyOf(live)) {
-                if (w.state == PoolStatus.WorkerState.BUSY) {
-                    endLease(w, new LeaseRevokedException("pool " + settings.name() + " stopped (" + why.getMessage()
-                            + "); the lease on worker " + w.pid + " is void and the worker stopped"));
+                switch (w.state) {
+                    case BUSY -> {
+                        Grant<W> grant = w.lease;
+                        unlend(w);
+                        grant.end(ending);
+                    }
+                    case IDLE -> idle.remove(w);
+                    case DYING -> dying--;
+                    default -> {
+                        continue; // LEAVING/GONE are off the books; STARTING never shows outside ready()
+                    }
                 }
-                idle.remove(w);
                 dismiss(w, fx);
             }
         } finally {
             lock.unlock();
         }
-        sweeper.cancel(false);
+        sweeper.cancel();
         fx.run();
     }
 
     public boolean isClosed() {
+        // A plain read of a boolean another thread sets under the lock.
         lock.lock();
         try {
             return closed;
@@ -625,6 +917,7 @@ public final class PoolCore<W> {
 
     public PoolStatus status() {
         int idleN, busyN, overflowN, waitingN, startingN;
+        // One consistent snapshot of the counters (the worker list is read lock-free and may differ slightly).
         lock.lock();
         try {
             idleN = idle.size();
@@ -636,11 +929,30 @@ public final class PoolCore<W> {
             lock.unlock();
         }
         List<PoolStatus.Worker> workers = new ArrayList<>();
-        for (Worker<W> w : live) workers.add(new PoolStatus.Worker(w.pid, w.state, w.uses));
+        for (Worker<W> w : live) {
+            PoolStatus.WorkerState shown = switch (w.state) {
+                case STARTING -> PoolStatus.WorkerState.STARTING;
+                case IDLE -> PoolStatus.WorkerState.IDLE;
+                case BUSY -> PoolStatus.WorkerState.BUSY;
+                case DYING, LEAVING, GONE -> PoolStatus.WorkerState.STOPPING;
+            };
+            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses));
+        }
         workers.sort(java.util.Comparator.comparingLong(PoolStatus.Worker::pid));
         for (int i = 0; i < startingN; i++) workers.add(new PoolStatus.Worker(0, PoolStatus.WorkerState.STARTING, 0));
         return new PoolStatus(settings.name(), PoolStatus.stateOf(idleN, overflowN, settings.maxOverflow()),
                 settings.size(), settings.maxOverflow(), idleN, busyN, overflowN, waitingN, startingN, workers, lastError);
+    }
+
+    /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting. Consistent (one lock hold). */
+    int[] books() {
+        // One consistent snapshot for the model test.
+        lock.lock();
+        try {
+            return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting};
+        } finally {
+            lock.unlock();
+        }
     }
 
     static String format(Duration d) {
@@ -673,7 +985,7 @@ public final class PoolCore<W> {
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
             for (int i = 0; i < spawns; i++) PoolCore.this.spawn();
-            if (retryAfterMs >= 0) Timers.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
+            if (retryAfterMs >= 0) clock.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
         }
     }
 }

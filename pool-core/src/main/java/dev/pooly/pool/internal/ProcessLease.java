@@ -4,7 +4,6 @@ import dev.pooly.pool.Lease;
 import dev.pooly.pool.PoolException;
 import dev.pooly.pool.WorkerDiedException;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,101 +12,117 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A lease on a worker process. Closing, discarding and abandoning race through one
- * {@link AtomicBoolean}, so exactly one of them (or the {@link Cleaner}, when the lease became
- * unreachable unclosed) acts. Thread-safety as documented on {@link Lease}.
+ * A lease on a worker process: the public face of one {@link PoolCore.Grant}, which holds the
+ * lease's state. Every operation, raw stream calls included, is bracketed by
+ * {@link PoolCore.Grant#enter()}/{@link PoolCore.Grant#exit()}, so an ended lease can never reach the
+ * worker again. A {@link Cleaner} abandons the lease if it becomes unreachable while still active.
+ * Thread-safety as documented on {@link Lease}.
  */
 final class ProcessLease implements Lease {
     private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("pooly-lease-cleaner").daemon(true).factory());
 
     private final PoolCore.Grant<PooledProcess> grant;
-    private final Ending ending;
     private final Cleaner.Cleanable cleanable;
+    private final OutputStream stdin;
+    private final InputStream stdout;
 
-    private static final int OPEN = 0, CHECKED_IN = 1, GIVEN_UP = 2;
-
-    /**
-     * How the lease ended (OPEN until then), and the cleaning action, which must not reach the lease
-     * or the lease would never become unreachable.
-     */
-    private record Ending(java.util.concurrent.atomic.AtomicInteger how, PoolCore.Grant<PooledProcess> grant) implements Runnable {
-        boolean done() { return how.get() != OPEN; }
-
+    /** The cleaning action: it must not reach the lease, or the lease would never become unreachable. */
+    private record Reclaim(PoolCore.Grant<PooledProcess> grant) implements Runnable {
         @Override public void run() {
-            if (how.compareAndSet(OPEN, GIVEN_UP)) grant.pool().abandon(grant);
+            grant.pool().abandon(grant); // does nothing if the lease already ended
         }
     }
 
     ProcessLease(PoolCore.Grant<PooledProcess> grant) {
         this.grant = grant;
-        this.ending = new Ending(new java.util.concurrent.atomic.AtomicInteger(OPEN), grant);
-        this.cleanable = CLEANER.register(this, ending);
+        this.cleanable = CLEANER.register(this, new Reclaim(grant));
+        this.stdin = new GuardedStdin();
+        this.stdout = new GuardedStdout();
     }
 
     @Override public String pool() { return grant.pool().settings().name(); }
 
     @Override public long pid() { return grant.worker().pid(); }
 
+    @Override public ProcessHandle process() { return grant.resource().process().handle(); }
+
     @Override public int uses() { return grant.worker().uses(); }
 
-    @Override public OutputStream stdin() {
-        // Closing the worker's stdin would end the worker for every later holder: flush instead.
-        return new FilterOutputStream(grant.resource().channel().stdin()) {
-            @Override public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
+    @Override public OutputStream stdin() { return stdin; }
 
-            @Override public void close() throws IOException {
-                flush();
-            }
-        };
-    }
-
-    @Override public InputStream stdout() { return grant.resource().channel().stdout(); }
+    @Override public InputStream stdout() { return stdout; }
 
     @Override public String request(String line, Duration deadline) {
-        ensureUsable();
         checkOneLine(line);
+        grant.enter();
         PoolCore<PooledProcess> pool = grant.pool();
-        // The pool's sweeper kills the worker if the deadline passes: a blocked pipe read cannot be cancelled otherwise.
-        pool.requestStarted(grant, System.nanoTime() + deadline.toNanos());
         WorkerChannel channel = grant.resource().channel();
+        grant.expect(1);
+        // The pool's sweeper kills the worker if the deadline passes: a blocked pipe read cannot be cancelled otherwise.
+        pool.requestStarted(grant, deadline);
         try {
             channel.writeLine(line);
             String response = channel.readLine();
-            if (response != null) return response;
-            throw died("closed its stdout before answering", null);
+            if (response == null) throw died("closed its stdout before answering", null);
+            grant.answered();
+            return response;
         } catch (IOException e) {
             throw died("failed mid-request (" + e.getMessage() + ")", e);
         } finally {
             pool.requestFinished(grant);
+            grant.exit();
         }
     }
 
     @Override public boolean isAlive() {
-        return !ending.done() && grant.invalid() == null && grant.resource().process().isAlive();
+        return grant.active() && grant.resource().process().isAlive();
     }
 
     @Override public void writeLine(String line) {
-        ensureUsable();
         checkOneLine(line);
+        grant.enter();
         try {
+            grant.expect(1);
             grant.resource().channel().writeLine(line);
         } catch (IOException e) {
             throw died("failed mid-request (" + e.getMessage() + ")", e);
+        } finally {
+            grant.exit();
         }
     }
 
     @Override public String readLine() {
-        ensureUsable();
+        return readLine(null);
+    }
+
+    @Override public String readLine(Duration deadline) {
+        grant.enter();
+        PoolCore<PooledProcess> pool = grant.pool();
+        // As in request(): the sweeper enforces the deadline by killing the worker, which ends this read.
+        if (deadline != null) pool.requestStarted(grant, deadline);
         try {
             String response = grant.resource().channel().readLine();
-            if (response != null) return response;
-            throw died("closed its stdout before answering", null);
+            if (response == null) throw died("closed its stdout before answering", null);
+            grant.answered();
+            return response;
         } catch (IOException e) {
             throw died("failed mid-request (" + e.getMessage() + ")", e);
+        } finally {
+            if (deadline != null) pool.requestFinished(grant);
+            grant.exit();
         }
     }
+
+    @Override public void expectAnswers(int requests) {
+        grant.enter();
+        try {
+            grant.expect(requests);
+        } finally {
+            grant.exit();
+        }
+    }
+
+    @Override public int unanswered() { return grant.unanswered(); }
 
     private static void checkOneLine(String line) {
         if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
@@ -123,54 +138,99 @@ final class ProcessLease implements Lease {
         } catch (Exception ignored) {
             // Still alive or interrupted: fall through with what we know.
         }
-        PoolException why = grant.invalid();
-        if (why != null) return copy(why);
+        if (!grant.active()) return grant.revoked();
         return new WorkerDiedException("pool " + pool() + ": worker " + pid() + " " + what, cause);
     }
 
-    private void ensureUsable() {
-        if (ending.done()) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " is closed");
-        PoolException why = grant.invalid();
-        if (why != null) throw copy(why);
-    }
-
-    private static PoolException copy(PoolException why) {
-        return switch (why) {
-            case dev.pooly.pool.LeaseTimeoutException t -> new dev.pooly.pool.LeaseTimeoutException(t.getMessage(), t);
-            case dev.pooly.pool.LeaseRevokedException r -> new dev.pooly.pool.LeaseRevokedException(r.getMessage(), r);
-            case WorkerDiedException d -> new WorkerDiedException(d.getMessage(), d);
-            case dev.pooly.pool.PoolClosedException c -> new dev.pooly.pool.PoolClosedException(c.getMessage(), c);
-            default -> new PoolException(why.getMessage(), why);
-        };
-    }
-
-    private boolean finish(int how) {
-        if (!ending.how().compareAndSet(OPEN, how)) return false;
-        cleanable.clean(); // deregisters; the action sees the lease ended and does nothing
-        return true;
-    }
-
     /**
-     * Checks the worker in. After {@link #discard} or {@link #abandon} it does nothing (so
-     * try-with-resources around a discard is fine); a second {@code close()} is an error.
+     * Checks the worker in (it goes back only if quiet). After {@link #discard}, {@link #abandon} or an
+     * ending by the pool it does nothing (so try-with-resources around a discard is fine); a second
+     * {@code close()} is an error.
      */
     @Override public void close() {
-        if (finish(CHECKED_IN)) {
-            grant.pool().checkin(grant);
-        } else if (ending.how().get() == CHECKED_IN) {
-            throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool()
-                    + " was already checked in: you most likely called close() twice");
-        }
+        grant.pool().checkin(grant);
+        cleanable.clean(); // deregisters; the action finds the lease ended and does nothing
     }
 
     @Override public void discard() {
-        if (!finish(GIVEN_UP)) throw new IllegalStateException("lease on worker " + pid() + " of pool " + pool() + " has already ended");
         grant.pool().discard(grant);
+        cleanable.clean();
     }
 
     @Override public void abandon() {
-        if (finish(GIVEN_UP)) grant.pool().abandon(grant);
+        grant.pool().abandon(grant);
+        cleanable.clean();
     }
 
-    @Override public String toString() { return "lease on worker " + pid() + " of pool " + pool(); }
+    @Override public String toString() { return grant.toString(); }
+
+    /** The worker's stdin through this lease: closing flushes (closing the pipe would end the worker for every later holder). */
+    private final class GuardedStdin extends OutputStream {
+        @Override public void write(int b) throws IOException {
+            grant.enter();
+            try {
+                grant.resource().channel().stdin().write(b);
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException {
+            grant.enter();
+            try {
+                grant.resource().channel().stdin().write(b, off, len);
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public void flush() throws IOException {
+            grant.enter();
+            try {
+                grant.resource().channel().stdin().flush();
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public void close() throws IOException {
+            flush();
+        }
+    }
+
+    /** The worker's stdout through this lease, read-ahead of the line helper first. */
+    private final class GuardedStdout extends InputStream {
+        private final InputStream in = grant.resource().channel().stdout();
+
+        @Override public int read() throws IOException {
+            grant.enter();
+            try {
+                return in.read();
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws IOException {
+            grant.enter();
+            try {
+                return in.read(b, off, len);
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public int available() throws IOException {
+            grant.enter();
+            try {
+                return in.available();
+            } finally {
+                grant.exit();
+            }
+        }
+
+        @Override public void close() {
+            // The pipe belongs to the worker, not to this lease.
+        }
+    }
 }

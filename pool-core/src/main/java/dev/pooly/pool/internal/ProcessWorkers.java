@@ -47,4 +47,13 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     }
 
     @Override public void kill(PooledProcess worker) { worker.process().kill(); }
+
+    @Override public String unread(PooledProcess worker) {
+        try {
+            int n = worker.channel().unread();
+            return n == 0 ? null : n + " byte(s) of output unread";
+        } catch (java.io.IOException e) {
+            return "stdout unreadable (" + e.getMessage() + ")";
+        }
+    }
 }

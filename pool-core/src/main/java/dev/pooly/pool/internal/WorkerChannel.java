@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
  * past one response stay here for the next reader, and {@link #stdout()} delivers them first, so the
  * line helper and raw stream access can be mixed without losing bytes.
  *
- * <p>Not thread-safe: used by the one holder of the worker's lease at a time (the pool's lease
- * hand-over happens under the pool lock, which orders the handlers' accesses).
+ * <p>Not thread-safe: one reader and one writer at a time (stdin and stdout are independent), within one
+ * lease at a time. The lease's in-progress count (a volatile) and the pool lock order the accesses of
+ * successive holders and of the pool's quiet check.
  */
 public final class WorkerChannel {
     private final OutputStream stdin;
@@ -63,6 +64,14 @@ public final class WorkerChannel {
             }
             lim = n;
         }
+    }
+
+    /**
+     * How many bytes are unread: read ahead into this channel, plus what the pipe holds now. Never
+     * blocks ({@link InputStream#available()} is a FIONREAD peek on a pipe).
+     */
+    public int unread() throws IOException {
+        return (lim - pos) + stdout.available();
     }
 
     /** stdout, starting with whatever the line reader already buffered. */

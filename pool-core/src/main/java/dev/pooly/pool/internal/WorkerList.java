@@ -2,7 +2,9 @@ package dev.pooly.pool.internal;
 
 /**
  * An intrusive doubly linked list of idle workers: O(1) push, pop at either end and removal of any
- * member (a worker that died or whose overflow TTL ran out). Not thread-safe: guarded by the pool lock.
+ * member (a worker that died or whose overflow TTL ran out). A worker is on it exactly while its state
+ * is {@link PoolCore.WorkerState#IDLE}; the pool keeps the two in step. Not thread-safe: guarded by the
+ * pool lock.
  */
 final class WorkerList<W> {
     private PoolCore.Worker<W> first;
@@ -16,7 +18,6 @@ final class WorkerList<W> {
         w.next = first;
         if (first != null) first.prev = w; else last = w;
         first = w;
-        w.listed = true;
         size++;
     }
 
@@ -32,12 +33,11 @@ final class WorkerList<W> {
         return w;
     }
 
+    /** Unlinks {@code w}, which must be on this list (its state is IDLE). */
     void remove(PoolCore.Worker<W> w) {
-        if (!w.listed) return;
         if (w.prev != null) w.prev.next = w.next; else first = w.next;
         if (w.next != null) w.next.prev = w.prev; else last = w.prev;
         w.prev = w.next = null;
-        w.listed = false;
         size--;
     }
 }

@@ -25,4 +25,14 @@ public interface WorkerSource<W> {
 
     /** Kills {@code worker} now. */
     void kill(W worker);
+
+    /**
+     * Why {@code worker} is not quiet, or null when it is: output nobody has read yet (in a read-ahead
+     * buffer or waiting in the pipe). Must not block (a non-blocking peek such as
+     * {@link java.io.InputStream#available()}); called without the pool lock, at checkin and just
+     * before an idle worker is lent. The default, for resources without output, is always quiet.
+     */
+    default String unread(W worker) {
+        return null;
+    }
 }

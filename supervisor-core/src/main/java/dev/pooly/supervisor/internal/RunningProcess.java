@@ -56,8 +56,7 @@ public final class RunningProcess implements ProcessChild {
         ProcessTree.kill(handle);
     }
 
-    /** The process's handle ({@link ProcessHandle#info()}, descendants). Destroying it is a crash of the child. */
-    public ProcessHandle handle() { return handle; }
+    @Override public ProcessHandle handle() { return handle; }
 
     Containment.Group cgroup() { return cgroup; }
 

@@ -1,0 +1,38 @@
+package dev.pooly.supervisor;
+
+import java.util.Locale;
+
+/**
+ * Why a supervised process or a pool worker ended, as an operator reads it in events, in
+ * {@code last_exit} of the status and in the {@code reason} label of {@code pooly_worker_exits_total}.
+ * {@link ExitStatus} says how the process ended (status, signal); this says why.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public enum ExitReason {
+    /** It exited or died on its own (non-zero status, a signal nobody in Pooly sent). */
+    CRASH,
+    /** A pool retired it after {@code max_uses} leases. */
+    MAX_USES,
+    /** Its lease was held longer than {@code lease_timeout}: the pool killed it. */
+    LEASE_TIMEOUT,
+    /** A request was not answered within its deadline: the pool killed it. */
+    REQUEST_TIMEOUT,
+    /** Its holder vanished (lease unreachable, holder threads ended, client disconnected). */
+    ABANDONED,
+    /** An idle overflow worker outlived {@code overflow_ttl} and was dismissed. */
+    OVERFLOW_TTL,
+    /** Its health check failed. */
+    HEALTH,
+    /** Its process tree grew past {@code max_memory}. */
+    MEMORY,
+    /** An operator killed it ({@code pooly kill}) or a supervisor tore its tree down. */
+    KILLED,
+    /** It was stopped on purpose (stop, restart, shutdown, dismissal, reload, scale down). */
+    STOPPED;
+
+    /** The name used in status JSON, events and metric labels: {@code request_timeout}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
