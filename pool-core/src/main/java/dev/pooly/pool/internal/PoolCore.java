@@ -686,7 +686,8 @@ public final class PoolCore<W> {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
-            retire(w, fx, exitReason(grant.endReason()));
+            // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
+            retire(w, fx, source.alive(w.resource) ? exitReason(grant.endReason()) : ExitReason.CRASH);
             fx.kill(w);
         } finally {
             lock.unlock();
