@@ -46,6 +46,9 @@ public final class ControlServer implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private volatile boolean closed;
+    /** Answers {@code reload}; set once before {@link #serve}. */
+    private volatile java.util.function.Function<String, ObjectNode> reload =
+            cause -> error(ExitCode.FAILURE, "this daemon does not reload");
 
     private ControlServer(Path socket, ServerSocketChannel server) {
         this.socket = socket;
@@ -94,6 +97,11 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() { return socket; }
 
+    /** What a {@code reload} request does: given its cause, returns the reply. */
+    public void onReload(java.util.function.Function<String, ObjectNode> reload) {
+        this.reload = reload;
+    }
+
     /** Serves requests until {@link #close}. {@code shutdown} is completed by the {@code shutdown} request. */
     public void serve(Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         Thread.ofPlatform().name("pooly-control").daemon(true).start(() -> {
@@ -129,6 +137,7 @@ public final class ControlServer implements AutoCloseable {
                     out.send(reply);
                 }
                 case "start", "stop", "restart", "kill" -> out.send(control(root, op, request.path("id").asText("")));
+                case "reload" -> out.send(reload.apply("pooly reload"));
                 case "shutdown" -> {
                     out.send(ok());
                     shutdown.complete("shutdown request");
@@ -141,7 +150,7 @@ public final class ControlServer implements AutoCloseable {
                     }
                     new LeaseSession(pool, request, in, out).run();
                 }
-                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, shutdown or lease"));
+                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, shutdown or lease"));
             }
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.toString());

@@ -17,7 +17,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code pooly daemon}: starts the tree, serves the control socket, and ends on SIGTERM/SIGINT or a
  * {@code shutdown} request (children stopped in reverse order, exit 0) or when the root supervisor
- * gives up (exit 1).
+ * gives up (exit 1). SIGHUP reloads the config file as {@code pooly reload} does ({@link Reloader});
+ * SIGUSR1/SIGUSR2 are left at the JVM's defaults.
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger("pooly");
@@ -45,9 +46,15 @@ public final class Daemon {
             server.close();
             return ExitCode.FAILURE;
         }
-        server.serve(root, tree.pools(), stop);
+        PoolTable pools = new PoolTable(tree.pools());
+        Reloader reloader = new Reloader(config, root, pools);
+        // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
+        // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
+        server.onReload(reloader::reload);
+        server.serve(root, pools, stop);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
-                tree.pools().size(), server.socket());
+                pools.size(), server.socket());
 
         CompletableFuture<Object> first = CompletableFuture.anyOf(stop, root.termination());
         Object why = first.join();
