@@ -27,8 +27,15 @@ import java.util.concurrent.TimeoutException;
  * descendants snapshot from {@link ProcessHandle#descendants()} (which finds those that left the
  * group). Both are racy snapshots, so the final SIGKILL pass re-reads them after the leader is gone.
  *
- * <p>Thread-safe (stateless). Blocking methods wait on {@link CompletableFuture}s and are meant for
- * virtual threads; an interrupt turns a graceful stop into an immediate kill and keeps the flag set.
+ * <p>Where cgroups are in force ({@link Containment}) the caller ends every stop and kill with
+ * {@code cgroup.kill} of the process's cgroup; this class handles the process group and, without
+ * cgroups, the descendants that left it.
+ *
+ * <p>Thread-safe. Its state is four concurrent collections shared by all stops and the batched
+ * /proc scan: groups due for a sweep, "group gone" futures, leaders being stopped (whose exit must
+ * not sweep the group they are draining) and the scan-scheduled flag. Blocking methods wait on
+ * {@link CompletableFuture}s and are meant for virtual threads; an interrupt turns a graceful stop
+ * into an immediate kill and keeps the flag set.
  */
 public final class ProcessTree {
     private static final Path PROC = Path.of("/proc");
@@ -56,7 +63,7 @@ public final class ProcessTree {
      * pid 1 that reaps lazily) gets round to reaping it.
      */
     public static boolean running(ProcessHandle p) {
-        if (!p.isAlive()) return false;
+        if (p == null || !p.isAlive()) return false;
         if (!HAS_PROC) return true;
         try {
             String stat = Files.readString(PROC.resolve(Long.toString(p.pid())).resolve("stat"));
@@ -74,6 +81,11 @@ public final class ProcessTree {
 
     /** {@link #kill}; true when the guardian signalled the whole group (no member left to chase). */
     private static boolean killTree(ProcessHandle leader) {
+        if (Containment.mode() == Containment.Mode.SESSION_TRACKING && leader.isAlive()) {
+            // Session tracking: descendants that left the group (setsid) are not reached by the group
+            // kill; while the leader lives they are still its descendants, so find them now.
+            leader.descendants().filter(p -> groupOf(p.pid()) != leader.pid()).forEach(ProcessHandle::destroyForcibly);
+        }
         if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
             leader.destroyForcibly(); // at once, not only when the guardian gets to its line
             return true;
