@@ -93,6 +93,57 @@ class ReloadIT {
         assertThat(daemon.pidsById()).isEqualTo(before);
     }
 
+    @Test
+    void aReloadThatChangesOneOfThreeProcessesRestartsOnlyThatOne() {
+        daemon = DaemonProcess.start(dir, THREE);
+        Map<String, Long> before = daemon.pidsById();
+        DaemonProcess.writeConfig(dir, THREE.replace("id: b, command: [sleep, \"100000\"]", "id: b, command: [sleep, \"200000\"]"));
+
+        CliRun run = daemon.cli("reload");
+
+        assertThat(run.exit()).as("%s", run).isZero();
+        assertThat(run.out()).contains("restarted: b").contains("kept:      a, c");
+        Map<String, Long> after = daemon.pidsById();
+        assertThat(after.get("a")).isEqualTo(before.get("a"));
+        assertThat(after.get("c")).isEqualTo(before.get("c"));
+        assertThat(after.get("b")).isNotEqualTo(before.get("b"));
+        assertThat(DaemonProcess.alive(before.get("b"))).isFalse();
+        assertThat(daemon.node("b").get("state").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void removedChildrenStopAddedOnesStartAtTheirPositionAndAStrategyChangesInPlace() {
+        daemon = DaemonProcess.start(dir, THREE);
+        Map<String, Long> before = daemon.pidsById();
+        DaemonProcess.writeConfig(dir, """
+                version: 1
+                control: {socket: pooly.sock}
+                logs: {dir: logs}
+                supervisor:
+                  strategy: one_for_all
+                  children:
+                    - process: {id: a, command: [sleep, "100000"]}
+                    - process: {id: n, command: [sleep, "100000"]}
+                    - process: {id: c, command: [sleep, "100000"]}
+                    - pool: {name: echo, command: [cat], size: 2}
+                """);
+
+        CliRun run = daemon.cli("reload");
+
+        assertThat(run.exit()).as("%s", run).isZero();
+        assertThat(run.out()).contains("stopped:   b").contains("started:   n, echo").contains("changed:   root");
+        assertThat(DaemonProcess.alive(before.get("b"))).isFalse();
+        Map<String, Long> after = daemon.pidsById();
+        assertThat(after.get("a")).isEqualTo(before.get("a"));
+        assertThat(after.get("c")).isEqualTo(before.get("c"));
+        assertThat(DaemonProcess.nodes(daemon.status().get("tree")).stream().map(n -> n.get("id").asText()).toList())
+                .startsWith("root", "a", "n", "c", "echo");
+        daemon.awaitIdle("echo", 2);
+        CliRun call = daemon.cliWithInput("hello\n", "call", "echo");
+        assertThat(call.exit()).as("%s", call).isZero();
+        assertThat(call.out()).isEqualTo("hello\n");
+    }
+
     static void hangUp(DaemonProcess daemon) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(daemon.pid())).inheritIO().start();
         assertThat(kill.waitFor()).isZero();

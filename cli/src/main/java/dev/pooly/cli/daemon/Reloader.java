@@ -6,7 +6,11 @@ import dev.pooly.cli.ExitCode;
 import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigLoader;
 import dev.pooly.config.ConfigProblem;
+import dev.pooly.config.ChildNode;
+import dev.pooly.config.PoolNode;
 import dev.pooly.config.PoolyConfig;
+import dev.pooly.config.ProcessNode;
+import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.Pool;
 import dev.pooly.supervisor.Supervisor;
 import org.slf4j.Logger;
@@ -14,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,7 +76,9 @@ public final class Reloader {
         ConfigDiff diff = ConfigDiff.of(current, next);
         List<String> unsupported = new ArrayList<>();
         for (ConfigDiff.Change c : diff.changes()) {
-            if (c.kind() != ConfigDiff.Kind.KEPT) unsupported.add(c.kind().name().toLowerCase(Locale.ROOT) + " " + c.id());
+            if (c.old() instanceof PoolNode && (c.kind() == ConfigDiff.Kind.CHANGED || c.kind() == ConfigDiff.Kind.ROLLED)) {
+                unsupported.add(c.kind().name().toLowerCase(Locale.ROOT) + " " + c.id());
+            }
         }
         if (!unsupported.isEmpty()) {
             String message = "reload (" + cause + "): this daemon cannot yet apply " + String.join(", ", unsupported)
@@ -79,10 +86,103 @@ public final class Reloader {
             LOG.error("{}", message);
             return ControlServer.error(ExitCode.FAILURE, message);
         }
+        List<String> failures = apply(next, diff);
         running = next;
         ObjectNode reply = summary(diff);
+        if (!failures.isEmpty()) {
+            reply.put("ok", false).put("code", ExitCode.FAILURE)
+                    .put("error", "reload applied with failures:" + System.lineSeparator() + String.join(System.lineSeparator(), failures));
+        }
         LOG.info("reload ({}): {}", cause, reply);
         return reply;
+    }
+
+    /**
+     * Applies {@code diff} in its order (removals of each supervisor in reverse first, then the rest in
+     * file order). A step that fails is reported and the others still run: a child that cannot start
+     * stays in the tree, failed, as a start on request leaves it. Returns the failures.
+     */
+    private List<String> apply(PoolyConfig next, ConfigDiff diff) {
+        List<String> failures = new ArrayList<>();
+        Map<String, Pool> added = new LinkedHashMap<>();
+        java.util.Set<String> gone = new java.util.HashSet<>();
+        for (ConfigDiff.Change c : diff.changes()) {
+            try {
+                switch (c.kind()) {
+                    case KEPT -> { }
+                    case STOPPED -> {
+                        await(root.removeChild(c.id()));
+                        poolsUnder(c.old(), gone);
+                    }
+                    case STARTED -> {
+                        Map<String, Pool> built = new LinkedHashMap<>();
+                        var spec = TreeBuilder.child(next, c.now(), built);
+                        added.putAll(built);
+                        // Visible before it starts, so a caller can wait for it as for any starting pool.
+                        publishPools(next, added, gone);
+                        await(owner(c.parent()).addChild(spec, c.after()));
+                    }
+                    case RESTARTED -> await(root.replaceChild(TreeBuilder.child(next, c.now(), new LinkedHashMap<>())));
+                    case CHANGED -> {
+                        if (c.now() instanceof SupervisorNode s) {
+                            await(owner(s.id()).updateSettings(TreeBuilder.strategyOf(s), TreeBuilder.intensityOf(s)));
+                        }
+                    }
+                    case ROLLED -> throw new IllegalStateException("unreachable: refused before applying");
+                }
+            } catch (RuntimeException e) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                failures.add(c.kind().name().toLowerCase(Locale.ROOT) + " " + c.id() + ": " + cause.getMessage());
+                LOG.error("reload: {} {} failed: {}", c.kind().name().toLowerCase(Locale.ROOT), c.id(), cause.getMessage());
+            }
+        }
+        publishPools(next, added, gone);
+        return failures;
+    }
+
+    /** The pool table in the new file's order: kept pools keep their handles, new ones get theirs. */
+    private void publishPools(PoolyConfig next, Map<String, Pool> added, java.util.Set<String> gone) {
+        Map<String, Pool> table = new LinkedHashMap<>();
+        for (ChildNode n : next.nodes()) {
+            if (!(n instanceof PoolNode p)) continue;
+            Pool handle = added.containsKey(p.name()) ? added.get(p.name()) : gone.contains(p.name()) ? null : pools.get(p.name());
+            if (handle != null) table.put(p.name(), handle);
+        }
+        pools.replaceAll(table);
+    }
+
+    private static void poolsUnder(ChildNode node, java.util.Set<String> into) {
+        switch (node) {
+            case PoolNode p -> into.add(p.name());
+            case SupervisorNode s -> s.children().forEach(c -> poolsUnder(c, into));
+            case ProcessNode p -> { }
+        }
+    }
+
+    private Supervisor owner(String supervisorId) {
+        return root.supervisor(supervisorId).orElseThrow(() -> new IllegalStateException(
+                "supervisor " + supervisorId + " is not running (stopped or restarting); start it and reload again"));
+    }
+
+    /** Waits for one step; a reload is never left half-applied by an interrupt (see the class comment). */
+    private static void await(java.util.concurrent.CompletableFuture<Void> step) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    step.get(5, java.util.concurrent.TimeUnit.MINUTES);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new java.util.concurrent.CompletionException(e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("did not finish within 5 minutes");
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     private static ObjectNode invalid(String cause, List<String> problems) {

@@ -46,6 +46,25 @@ public final class TreeBuilder {
         return new Tree(root, pools);
     }
 
+    /**
+     * The spec of one node of {@code config} (a reload's new or changed child); the pools it holds
+     * are added to {@code pools}.
+     */
+    static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
+        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        return switch (node) {
+            case SupervisorNode s -> supervisor(s, logs, pools);
+            case ProcessNode p -> process(p, logs);
+            case PoolNode p -> pool(p, logs, pools);
+        };
+    }
+
+    static Strategy strategyOf(SupervisorNode node) { return strategy(node.strategy()); }
+
+    static Intensity intensityOf(SupervisorNode node) {
+        return Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds()));
+    }
+
     private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools) {
         List<ChildSpec> children = new ArrayList<>();
         for (ChildNode child : node.children()) {
