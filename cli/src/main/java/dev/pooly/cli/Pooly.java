@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
         description = "Supervises OS processes like Erlang/OTP and pools them like poolboy.",
         subcommands = {DaemonCommand.class, ValidateCommand.class, StatusCommand.class, CallCommand.class,
                 CheckoutCommand.class, NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Restart.class,
-                NodeCommand.Kill.class, ReloadCommand.class, ShutdownCommand.class, CommandLine.HelpCommand.class},
+                NodeCommand.Kill.class, ReloadCommand.class, ScaleCommand.class, ShutdownCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  pooly daemon -c config/examples/pooly.yaml",
                 "  pooly status -c config/examples/pooly.yaml",

@@ -32,6 +32,12 @@ public interface Supervisor {
      */
     CompletableFuture<ProcessChild> startChild();
 
+    /**
+     * As {@link #startChild()}, from {@code template} instead of the supervisor's own (same id): a pool
+     * rolling its workers onto new settings starts them this way.
+     */
+    CompletableFuture<ProcessChild> startChild(ProcessSpec template);
+
     /** Starts a stopped child. */
     CompletableFuture<Void> startChild(String id);
 

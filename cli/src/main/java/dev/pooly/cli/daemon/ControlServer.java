@@ -49,6 +49,9 @@ public final class ControlServer implements AutoCloseable {
     /** Answers {@code reload}; set once before {@link #serve}. */
     private volatile java.util.function.Function<String, ObjectNode> reload =
             cause -> error(ExitCode.FAILURE, "this daemon does not reload");
+    /** Answers {@code scale}; set once before {@link #serve}. */
+    private volatile java.util.function.Function<JsonNode, ObjectNode> scale =
+            request -> error(ExitCode.FAILURE, "this daemon does not scale");
 
     private ControlServer(Path socket, ServerSocketChannel server) {
         this.socket = socket;
@@ -102,6 +105,11 @@ public final class ControlServer implements AutoCloseable {
         this.reload = reload;
     }
 
+    /** What a {@code scale} request ({@code pool}, {@code size}, optional {@code max_overflow}) does. */
+    public void onScale(java.util.function.Function<JsonNode, ObjectNode> scale) {
+        this.scale = scale;
+    }
+
     /** Serves requests until {@link #close}. {@code shutdown} is completed by the {@code shutdown} request. */
     public void serve(Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         Thread.ofPlatform().name("pooly-control").daemon(true).start(() -> {
@@ -138,6 +146,7 @@ public final class ControlServer implements AutoCloseable {
                 }
                 case "start", "stop", "restart", "kill" -> out.send(control(root, op, request.path("id").asText("")));
                 case "reload" -> out.send(reload.apply("pooly reload"));
+                case "scale" -> out.send(scale.apply(request));
                 case "shutdown" -> {
                     out.send(ok());
                     shutdown.complete("shutdown request");
@@ -150,7 +159,7 @@ public final class ControlServer implements AutoCloseable {
                     }
                     new LeaseSession(pool, request, in, out).run();
                 }
-                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, shutdown or lease"));
+                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, shutdown or lease"));
             }
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.toString());

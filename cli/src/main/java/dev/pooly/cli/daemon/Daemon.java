@@ -52,6 +52,11 @@ public final class Daemon {
         // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
         Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
         server.onReload(reloader::reload);
+        server.onScale(request -> {
+            if (!request.path("size").canConvertToInt()) return ControlServer.error(ExitCode.USAGE, "scale needs an integer size");
+            Integer overflow = request.has("max_overflow") ? request.get("max_overflow").asInt() : null;
+            return reloader.scale(request.path("pool").asText(""), request.get("size").asInt(), overflow);
+        });
         server.serve(root, pools, stop);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
                 pools.size(), server.socket());

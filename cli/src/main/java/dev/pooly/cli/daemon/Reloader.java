@@ -43,6 +43,8 @@ public final class Reloader {
     /** Serialises reloads (see the class comment): two reloads diffing against the same old config would apply twice. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile PoolyConfig running;
+    /** Pools resized by {@code pooly scale} since the last reload; guarded by {@link #lock}. */
+    private final java.util.Set<String> scaled = new java.util.HashSet<>();
 
     /** @param pools the daemon's live pool table, which a reload updates (added and removed pools) */
     Reloader(PoolyConfig running, Supervisor root, PoolTable pools) {
@@ -55,6 +57,7 @@ public final class Reloader {
 
     /** Reloads; returns the reply for the control protocol (also logged, for SIGHUP). */
     public ObjectNode reload(String cause) {
+        // One reload or scale at a time (see the class comment).
         lock.lock();
         try {
             return reloadLocked(cause);
@@ -74,18 +77,7 @@ public final class Reloader {
             return invalid(cause, List.of(current.file() + ":1:1: cannot read the config: " + e.getMessage()));
         }
         ConfigDiff diff = ConfigDiff.of(current, next);
-        List<String> unsupported = new ArrayList<>();
-        for (ConfigDiff.Change c : diff.changes()) {
-            if (c.old() instanceof PoolNode && (c.kind() == ConfigDiff.Kind.CHANGED || c.kind() == ConfigDiff.Kind.ROLLED)) {
-                unsupported.add(c.kind().name().toLowerCase(Locale.ROOT) + " " + c.id());
-            }
-        }
-        if (!unsupported.isEmpty()) {
-            String message = "reload (" + cause + "): this daemon cannot yet apply " + String.join(", ", unsupported)
-                    + "; nothing was changed";
-            LOG.error("{}", message);
-            return ControlServer.error(ExitCode.FAILURE, message);
-        }
+        diff = withScaledPoolsRestored(diff);
         List<String> failures = apply(next, diff);
         running = next;
         ObjectNode reply = summary(diff);
@@ -123,12 +115,15 @@ public final class Reloader {
                         await(owner(c.parent()).addChild(spec, c.after()));
                     }
                     case RESTARTED -> await(root.replaceChild(TreeBuilder.child(next, c.now(), new LinkedHashMap<>())));
-                    case CHANGED -> {
-                        if (c.now() instanceof SupervisorNode s) {
-                            await(owner(s.id()).updateSettings(TreeBuilder.strategyOf(s), TreeBuilder.intensityOf(s)));
+                    case CHANGED, ROLLED -> {
+                        switch (c.now()) {
+                            case SupervisorNode s -> await(owner(s.id()).updateSettings(TreeBuilder.strategyOf(s), TreeBuilder.intensityOf(s)));
+                            // Returns at once: a roll goes on in the pool, one worker at a time (status shows it).
+                            case PoolNode p -> pool(p.name()).reconfigure(TreeBuilder.poolSpec(next, p));
+                            case ProcessNode p -> throw new IllegalStateException("a process is restarted, never changed in place: " + p.id());
                         }
+                        scaled.remove(c.id());
                     }
-                    case ROLLED -> throw new IllegalStateException("unreachable: refused before applying");
                 }
             } catch (RuntimeException e) {
                 Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -157,6 +152,51 @@ public final class Reloader {
             case SupervisorNode s -> s.children().forEach(c -> poolsUnder(c, into));
             case ProcessNode p -> { }
         }
+    }
+
+    /**
+     * {@code pooly scale}: resizes a running pool until the next reload (which puts the file's size
+     * back) or the next start of the daemon. Serialised with reloads.
+     */
+    public ObjectNode scale(String name, int size, Integer maxOverflow) {
+        lock.lock();
+        try {
+            Pool pool = pools.get(name);
+            if (pool == null) return ControlServer.error(ExitCode.UNAVAILABLE, "no pool named '" + name + "'; pools: " + pools.keySet());
+            if (size < 0 || (maxOverflow != null && maxOverflow < 0)) {
+                return ControlServer.error(ExitCode.USAGE, "size and max_overflow must not be negative");
+            }
+            int overflow = maxOverflow == null ? pool.spec().maxOverflow() : maxOverflow;
+            int wasSize = pool.spec().size();
+            int wasOverflow = pool.spec().maxOverflow();
+            pool.resize(size, overflow);
+            scaled.add(name);
+            LOG.info("scale {}: size {} -> {}, max_overflow {} -> {} (until the next reload)", name, wasSize, size, wasOverflow, overflow);
+            return ControlServer.ok().put("pool", name).put("size", size).put("max_overflow", overflow)
+                    .put("was_size", wasSize).put("was_max_overflow", wasOverflow);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Pools that {@code pooly scale} resized and the file leaves alone go back to the file's size: a KEPT becomes a CHANGED. */
+    private ConfigDiff withScaledPoolsRestored(ConfigDiff diff) {
+        if (scaled.isEmpty()) return diff;
+        List<ConfigDiff.Change> changes = new ArrayList<>();
+        for (ConfigDiff.Change c : diff.changes()) {
+            if (c.kind() == ConfigDiff.Kind.KEPT && c.now() instanceof PoolNode && scaled.contains(c.id())) {
+                changes.add(new ConfigDiff.Change(ConfigDiff.Kind.CHANGED, c.id(), c.parent(), null, c.old(), c.now()));
+            } else {
+                changes.add(c);
+            }
+        }
+        return new ConfigDiff(changes, diff.daemonOnly());
+    }
+
+    private Pool pool(String name) {
+        Pool pool = pools.get(name);
+        if (pool == null) throw new IllegalStateException("pool " + name + " is not in the pool table");
+        return pool;
     }
 
     private Supervisor owner(String supervisorId) {

@@ -84,6 +84,17 @@ public final class TreeBuilder {
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
+        Pools.PoolTree tree = Pools.create(poolSpec(node, logs));
+        pools.put(node.name(), tree.pool());
+        return tree.spec();
+    }
+
+    /** A pool's spec as {@code config} says (a reload's changed pool). */
+    static PoolSpec poolSpec(PoolyConfig config, PoolNode node) {
+        return poolSpec(node, new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups()));
+    }
+
+    private static PoolSpec poolSpec(PoolNode node, LogSpec logs) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
@@ -91,9 +102,7 @@ public final class TreeBuilder {
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
-        Pools.PoolTree tree = Pools.create(spec);
-        pools.put(node.name(), tree.pool());
-        return tree.spec();
+        return spec;
     }
 
     private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {

@@ -646,6 +646,17 @@ public final class SupervisorActor implements Supervisor {
         return request(new StartDynamic(template, reply), reply);
     }
 
+    @Override public CompletableFuture<ProcessChild> startChild(ProcessSpec template) {
+        if (spec.strategy() != Strategy.SIMPLE_ONE_FOR_ONE || !(spec.template() instanceof ProcessSpec own)) {
+            throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
+        }
+        if (!own.id().equals(template.id())) {
+            throw new IllegalArgumentException("supervisor " + path + ": its dynamic children are named " + own.id() + "-N, not " + template.id());
+        }
+        CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
+        return request(new StartDynamic(template, reply), reply);
+    }
+
     private void startDynamic(ProcessSpec template, CompletableFuture<ProcessChild> reply) {
         long seq = ++dynamicCount;
         ProcessNode node = (ProcessNode) newChild(template.withId(template.id() + "-" + seq), true, seq);
