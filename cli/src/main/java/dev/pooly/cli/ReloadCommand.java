@@ -1,7 +1,7 @@
 package dev.pooly.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pooly reload}: the daemon re-reads its config file and applies the difference. */
@@ -26,22 +27,26 @@ final class ReloadCommand implements Callable<Integer> {
     @Mixin SocketOptions socket;
 
     @Override public Integer call() {
-        JsonNode reply;
+        Map<String, Object> reply;
         try (ControlClient client = ControlClient.connect(socket.resolveForReload())) {
-            client.send(ControlClient.JSON.createObjectNode().put("op", "reload"), true);
-            reply = ControlClient.expectOk(client.receive());
+            reply = client.call(Messages.of("op", "reload"));
         }
         PrintWriter out = spec.commandLine().getOut();
         List<String> lines = new ArrayList<>();
         for (String kind : new String[] {"kept", "started", "stopped", "restarted", "changed", "rolled"}) {
-            List<String> ids = new ArrayList<>();
-            reply.path(kind).forEach(id -> ids.add(id.asText()));
+            List<String> ids = strings(reply.get(kind));
             if (!ids.isEmpty()) lines.add(String.format("  %-10s %s", kind + ":", String.join(", ", ids)));
         }
         out.println(lines.stream().allMatch(l -> l.startsWith("  kept:")) ? "pooly: reloaded: nothing changed" : "pooly: reloaded");
         lines.forEach(out::println);
-        reply.path("notes").forEach(n -> out.println("  note:      " + n.asText()));
+        strings(reply.get("notes")).forEach(n -> out.println("  note:      " + n));
         out.flush();
         return ExitCode.OK;
+    }
+
+    private static List<String> strings(Object array) {
+        List<String> out = new ArrayList<>();
+        if (array instanceof List<?> list) for (Object o : list) out.add(String.valueOf(o));
+        return out;
     }
 }

@@ -1,8 +1,7 @@
 package dev.pooly.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pooly scale POOL SIZE [--max-overflow N]}. */
@@ -35,15 +35,15 @@ final class ScaleCommand implements Callable<Integer> {
         if (size < 0 || (maxOverflow != null && maxOverflow < 0)) {
             throw new CliException(ExitCode.USAGE, "SIZE and --max-overflow must not be negative");
         }
-        ObjectNode request = ControlClient.JSON.createObjectNode().put("op", "scale").put("pool", pool).put("size", size);
-        if (maxOverflow != null) request.put("max_overflow", maxOverflow);
-        JsonNode reply;
+        Map<String, Object> request = maxOverflow == null ? Messages.of("op", "scale", "pool", pool, "size", size)
+                : Messages.of("op", "scale", "pool", pool, "size", size, "max_overflow", maxOverflow);
+        Map<String, Object> reply;
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
             reply = client.call(request);
         }
         spec.commandLine().getOut().printf("pooly: %s: size %d -> %d, max_overflow %d -> %d (until the next reload)%n", pool,
-                reply.path("was_size").asInt(), reply.path("size").asInt(), reply.path("was_max_overflow").asInt(),
-                reply.path("max_overflow").asInt());
+                Messages.number(reply, "was_size", -1), Messages.number(reply, "size", -1),
+                Messages.number(reply, "was_max_overflow", -1), Messages.number(reply, "max_overflow", -1));
         spec.commandLine().getOut().flush();
         return ExitCode.OK;
     }
