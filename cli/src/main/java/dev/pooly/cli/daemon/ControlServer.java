@@ -144,7 +144,11 @@ public final class ControlServer implements AutoCloseable {
                     reply.set("status", StatusJson.of(root.status(), pools));
                     out.send(reply);
                 }
-                case "start", "stop", "restart", "kill" -> out.send(control(root, op, request.path("id").asText("")));
+                case "start", "stop", "restart", "kill" -> {
+                    String id = request.path("id").asText("");
+                    ObjectNode refused = refusal(root, pools, op, id);
+                    out.send(refused != null ? refused : control(root, op, id));
+                }
                 case "reload" -> out.send(reload.apply("pooly reload"));
                 case "scale" -> out.send(scale.apply(request));
                 case "shutdown" -> {
@@ -157,6 +161,11 @@ public final class ControlServer implements AutoCloseable {
                         out.send(error(ExitCode.UNAVAILABLE, "no pool named '" + request.path("pool").asText("") + "'; pools: " + pools.keySet()));
                         return;
                     }
+                    ObjectNode stopped = stoppedPool(root, pool.name());
+                    if (stopped != null) {
+                        out.send(stopped);
+                        return;
+                    }
                     new LeaseSession(pool, request, in, out).run();
                 }
                 default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, shutdown or lease"));
@@ -164,6 +173,40 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.toString());
         }
+    }
+
+    /**
+     * Requests with no meaning refused up front (64): the root (the daemon itself), and start/stop/
+     * restart of a pool's worker, which the pool replaces at once, so "stays stopped" could not hold.
+     */
+    private static ObjectNode refusal(Supervisor root, Map<String, Pool> pools, String op, String id) {
+        if (id.equals(root.id()) && !op.equals("kill")) {
+            return error(ExitCode.USAGE, id + " is the root supervisor, the daemon itself: `pooly shutdown` stops it; "
+                    + op + " its children instead");
+        }
+        int dash = id.lastIndexOf('-');
+        if (!op.equals("kill") && dash > 0 && pools.containsKey(id.substring(0, dash)) && id.substring(dash + 1).chars().allMatch(Character::isDigit)
+                && root.status().find(id).isPresent()) {
+            String pool = id.substring(0, dash);
+            return error(ExitCode.USAGE, id + " is a worker of pool " + pool + ", which keeps its size by replacing workers: "
+                    + "`pooly kill " + id + "` replaces it, `pooly scale " + pool + " SIZE` changes how many run, `pooly "
+                    + op + " " + pool + "` acts on the whole pool");
+        }
+        return null;
+    }
+
+    /** A lease on a stopped pool fails at once, saying so, instead of waiting out its checkout timeout. */
+    private static ObjectNode stoppedPool(Supervisor root, String name) {
+        // The cheap check first (no status snapshot on the lease path): a running pool's supervisor has not ended.
+        var sup = root.supervisor(name);
+        if (sup.isPresent() && !sup.get().termination().isDone()) return null;
+        // Ended: stopped for good, or between two incarnations (a restart, whose callers must wait instead).
+        var node = root.status().find(name);
+        if (node.isPresent() && (node.get().state() == dev.pooly.supervisor.NodeStatus.State.STOPPED
+                || node.get().state() == dev.pooly.supervisor.NodeStatus.State.FAILED)) {
+            return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped; `pooly start " + name + "` starts it");
+        }
+        return null;
     }
 
     private static ObjectNode control(Supervisor root, String op, String id) {
