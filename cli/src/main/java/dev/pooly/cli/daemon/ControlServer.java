@@ -49,6 +49,8 @@ public final class ControlServer implements AutoCloseable {
     /** Answers {@code reload}; set once before {@link #serve}. */
     private volatile java.util.function.Function<String, ObjectNode> reload =
             cause -> error(ExitCode.FAILURE, "this daemon does not reload");
+    /** Where a child's logs are: id -> stream name -> file, or null for an unknown id; set once before {@link #serve}. */
+    private volatile java.util.function.Function<String, java.util.Map<String, Path>> logFiles = id -> null;
     /** Answers {@code scale}; set once before {@link #serve}. */
     private volatile java.util.function.Function<JsonNode, ObjectNode> scale =
             request -> error(ExitCode.FAILURE, "this daemon does not scale");
@@ -105,6 +107,11 @@ public final class ControlServer implements AutoCloseable {
         this.reload = reload;
     }
 
+    /** Where {@code logs} finds a child's files. */
+    public void onLogs(java.util.function.Function<String, java.util.Map<String, Path>> logFiles) {
+        this.logFiles = logFiles;
+    }
+
     /** What a {@code scale} request ({@code pool}, {@code size}, optional {@code max_overflow}) does. */
     public void onScale(java.util.function.Function<JsonNode, ObjectNode> scale) {
         this.scale = scale;
@@ -151,6 +158,7 @@ public final class ControlServer implements AutoCloseable {
                 }
                 case "reload" -> out.send(reload.apply("pooly reload"));
                 case "scale" -> out.send(scale.apply(request));
+                case "logs" -> logs(request, in, out);
                 case "shutdown" -> {
                     out.send(ok());
                     shutdown.complete("shutdown request");
@@ -168,11 +176,38 @@ public final class ControlServer implements AutoCloseable {
                     }
                     new LeaseSession(pool, request, in, out).run();
                 }
-                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, shutdown or lease"));
+                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, logs, shutdown or lease"));
             }
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.toString());
         }
+    }
+
+    /** {@code logs}: an ok, the lines, then (without follow) an end message; with follow, until the client leaves. */
+    private void logs(JsonNode request, BufferedReader in, JsonLines out) throws IOException {
+        String id = request.path("id").asText("");
+        java.util.Map<String, Path> files = logFiles.apply(id);
+        if (files == null) {
+            out.send(error(ExitCode.UNAVAILABLE, "no process or pool '" + id + "' in the config"));
+            return;
+        }
+        boolean follow = request.path("follow").asBoolean(false);
+        out.send(ok().put("files", String.valueOf(files.values())));
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        if (follow) {
+            // The client sends nothing more: its end of the connection closing is the only way we learn it left.
+            Threads.startVirtual("pooly-logs-eof", () -> {
+                try {
+                    while (in.read() >= 0) { }
+                } catch (IOException ignored) {
+                    // closed: the same as EOF
+                }
+                gone.set(true);
+            });
+        }
+        LogTail.run(java.util.List.copyOf(files.keySet()), java.util.List.copyOf(files.values()),
+                request.path("lines").asInt(10), follow, out, gone);
+        if (!follow) out.send(ok().put("end", true));
     }
 
     /**

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -52,6 +53,23 @@ public final class Daemon {
         // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
         Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
         server.onReload(reloader::reload);
+        server.onLogs(id -> {
+            var current = reloader.running();
+            var node = current.find(id).orElse(null);
+            Path dir = current.logs().dir();
+            java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+            switch (node) {
+                case dev.pooly.config.ProcessNode p -> {
+                    files.put("out", dir.resolve(id + ".out.log"));
+                    files.put("err", dir.resolve(id + ".err.log"));
+                }
+                case dev.pooly.config.PoolNode p -> files.put("err", dir.resolve(id + ".err.log")); // stdout is the pool's channel
+                case null, default -> {
+                    return null;
+                }
+            }
+            return files;
+        });
         server.onScale(request -> {
             if (!request.path("size").canConvertToInt()) return ControlServer.error(ExitCode.USAGE, "scale needs an integer size");
             Integer overflow = request.has("max_overflow") ? request.get("max_overflow").asInt() : null;

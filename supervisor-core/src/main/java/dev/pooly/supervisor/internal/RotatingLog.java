@@ -45,20 +45,64 @@ public final class RotatingLog {
 
     public Path file() { return file; }
 
-    /** Appends {@code len} bytes; I/O errors are swallowed after one try to reopen (logging must not kill a child). */
+    /**
+     * Appends {@code len} bytes; I/O errors are swallowed after one try to reopen (logging must not kill a child).
+     *
+     * <p>Rotation falls on a line boundary where it can: what fits up to the last line break within
+     * {@code maxBytes} goes into the current file, the rest into the next, so a burst no longer overshoots
+     * {@code maxBytes} by up to one read. A line longer than {@code maxBytes} is kept whole in a file of its
+     * own; a line split across two reads by the child's pipe may still be split if it does not fit.
+     */
     public void write(byte[] buf, int off, int len) {
         lock.lock();
         try {
             if (out == null) openFile();
-            if (size > 0 && size + len > maxBytes) rotate();
-            out.write(buf, off, len);
+            while (len > 0) {
+                long room = maxBytes - size;
+                if (len <= room) {
+                    put(buf, off, len);
+                    break;
+                }
+                int cut = room <= 0 ? 0 : afterLastNewline(buf, off, (int) Math.min(len, room));
+                if (cut > 0) {
+                    put(buf, off, cut);
+                    off += cut;
+                    len -= cut;
+                    rotate();
+                } else if (size > 0) {
+                    rotate();
+                } else {
+                    // An empty file and no line break within maxBytes: one overlong line, kept whole.
+                    int line = afterFirstNewline(buf, off, len);
+                    int n = line > 0 ? line : len;
+                    put(buf, off, n);
+                    off += n;
+                    len -= n;
+                    if (len > 0) rotate();
+                }
+            }
             out.flush();
-            size += len;
         } catch (IOException e) {
             closeQuietly();
         } finally {
             lock.unlock();
         }
+    }
+
+    private void put(byte[] buf, int off, int len) throws IOException {
+        out.write(buf, off, len);
+        size += len;
+    }
+
+    /** Bytes up to and including the last '\n' among the first {@code len}, or 0. */
+    private static int afterLastNewline(byte[] buf, int off, int len) {
+        for (int i = len - 1; i >= 0; i--) if (buf[off + i] == '\n') return i + 1;
+        return 0;
+    }
+
+    private static int afterFirstNewline(byte[] buf, int off, int len) {
+        for (int i = 0; i < len; i++) if (buf[off + i] == '\n') return i + 1;
+        return 0;
     }
 
     private void openFile() throws IOException {
