@@ -67,6 +67,24 @@ class LogsIT {
     }
 
     @Test
+    void withLogsToStderrEveryLineReachesTheDaemonsStderrPrefixedWithItsIdAndNoFileIsWritten() {
+        daemon = DaemonProcess.start(dir, """
+                version: 1
+                control: {socket: pooly.sock}
+                logs: {dir: logs, to: stderr}
+                supervisor:
+                  children:
+                    - process: {id: greeter, command: [sh, -c, 'echo hello; echo oops >&2; exec sleep 100000']}
+                    - pool: {name: echo, command: [sh, -c, 'echo warming up >&2; exec cat'], size: 1}
+                """);
+
+        await().until(() -> daemon.log().contains("[greeter] hello\n") && daemon.log().contains("[greeter] oops\n")
+                && daemon.log().contains("[echo] warming up\n"));
+        assertThat(dir.resolve("logs/greeter.out.log")).doesNotExist();
+        assertThat(dir.resolve("logs/echo.err.log")).doesNotExist();
+    }
+
+    @Test
     void logsOfAnUnknownIdExits69() {
         daemon = DaemonProcess.start(dir, TICKER);
         CliRun run = daemon.cli("logs", "nope");

@@ -40,7 +40,7 @@ public final class TreeBuilder {
     public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
 
     public static Tree build(PoolyConfig config) {
-        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        LogSpec logs = logSpec(config);
         Map<String, Pool> pools = new LinkedHashMap<>();
         SupervisorSpec root = supervisor(config.root(), logs, pools);
         return new Tree(root, pools);
@@ -51,7 +51,7 @@ public final class TreeBuilder {
      * are added to {@code pools}.
      */
     static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
-        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        LogSpec logs = logSpec(config);
         return switch (node) {
             case SupervisorNode s -> supervisor(s, logs, pools);
             case ProcessNode p -> process(p, logs);
@@ -91,7 +91,7 @@ public final class TreeBuilder {
 
     /** A pool's spec as {@code config} says (a reload's changed pool). */
     static PoolSpec poolSpec(PoolyConfig config, PoolNode node) {
-        return poolSpec(node, new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups()));
+        return poolSpec(node, logSpec(config));
     }
 
     private static PoolSpec poolSpec(PoolNode node, LogSpec logs) {
@@ -103,6 +103,12 @@ public final class TreeBuilder {
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
         return spec;
+    }
+
+    /** {@code logs}: rotated files, or (logs.to: stderr) the daemon's stderr with an [id] prefix per line. */
+    static LogSpec logSpec(PoolyConfig config) {
+        return new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups(),
+                config.logs().to() == dev.pooly.config.LogTarget.STDERR);
     }
 
     private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {

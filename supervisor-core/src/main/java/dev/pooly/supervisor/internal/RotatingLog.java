@@ -22,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class RotatingLog {
     private static final ConcurrentHashMap<Path, RotatingLog> OPEN = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, RotatingLog> STDERR_LOGS = new ConcurrentHashMap<>();
 
     private final Path file;
     private final long maxBytes;
@@ -34,11 +35,32 @@ public final class RotatingLog {
         this.file = file;
         this.maxBytes = maxBytes;
         this.backups = backups;
+        this.prefix = null;
+        this.partial = null;
+    }
+
+    /** Serialises whole prefixed lines on this JVM's stderr, so lines of two children never interleave. */
+    private static final ReentrantLock STDERR = new ReentrantLock();
+
+    /** For {@code logs.to: stderr}: the prefix, and the bytes of a line not yet ended (guarded by {@link #lock}). */
+    private final byte[] prefix;
+    private final java.io.ByteArrayOutputStream partial;
+
+    private RotatingLog(String id) {
+        this.file = null;
+        this.maxBytes = Long.MAX_VALUE;
+        this.backups = 0;
+        this.prefix = ("[" + id + "] ").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.partial = new java.io.ByteArrayOutputStream();
     }
 
     /** The shared log for {@code dir/name}, or null when the spec discards output. */
     public static RotatingLog open(LogSpec spec, String name) {
         if (spec.discards()) return null;
+        if (spec.toStderr()) {
+            // One instance per stream name, so a pool's workers share one partial-line buffer per stream.
+            return STDERR_LOGS.computeIfAbsent(name, n -> new RotatingLog(n.replaceFirst("\\.(out|err)\\.log$", "")));
+        }
         Path file = spec.dir().resolve(name).toAbsolutePath().normalize();
         return OPEN.computeIfAbsent(file, f -> new RotatingLog(f, spec.maxBytes(), spec.backups()));
     }
@@ -54,6 +76,10 @@ public final class RotatingLog {
      * own; a line split across two reads by the child's pipe may still be split if it does not fit.
      */
     public void write(byte[] buf, int off, int len) {
+        if (prefix != null) {
+            writeToStderr(buf, off, len);
+            return;
+        }
         lock.lock();
         try {
             if (out == null) openFile();
@@ -84,6 +110,35 @@ public final class RotatingLog {
             out.flush();
         } catch (IOException e) {
             closeQuietly();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code logs.to: stderr}: each whole line as {@code [id] line}; a line's start waits for its end. */
+    private void writeToStderr(byte[] buf, int off, int len) {
+        lock.lock();
+        try {
+            int start = off;
+            for (int i = off; i < off + len; i++) {
+                if (buf[i] != '\n') continue;
+                partial.write(buf, start, i + 1 - start);
+                byte[] line = partial.toByteArray();
+                partial.reset();
+                start = i + 1;
+                // The global lock only around the one write: a line of another child never lands inside this one.
+                STDERR.lock();
+                try {
+                    System.err.write(prefix);
+                    System.err.write(line);
+                    System.err.flush();
+                } finally {
+                    STDERR.unlock();
+                }
+            }
+            partial.write(buf, start, off + len - start);
+        } catch (IOException e) {
+            // System.err does not throw; nothing to do.
         } finally {
             lock.unlock();
         }
