@@ -101,6 +101,19 @@ public final class Containment {
     /** The containment in force in this JVM. */
     public static Mode mode() { return MODE; }
 
+    /**
+     * Moves this JVM back to the cgroup it started in, out of the daemon's cgroup: only for the
+     * guardian's last act at a clean exit, which kills that whole cgroup.
+     */
+    static void leaveDaemonGroup() {
+        if (DAEMON_GROUP == null) return;
+        try {
+            Files.writeString(DAEMON_GROUP.getParent().resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not leave {} before exit: {}", DAEMON_GROUP, e.toString());
+        }
+    }
+
     /** The daemon's cgroup, where cgroups are in force. */
     public static Optional<Path> daemonGroup() { return Optional.ofNullable(DAEMON_GROUP); }
 
