@@ -15,7 +15,7 @@ public enum ConfigSection {
     METRICS("metrics", "listen"),
     /** The top-level {@code shutdown} (the daemon's), not a child's {@code shutdown} value. */
     DAEMON_SHUTDOWN("shutdown", "drain"),
-    LOGS("logs", "dir", "max_bytes", "backups"),
+    LOGS("logs", "dir", "max_bytes", "backups", "to"),
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */
     CHILD("a child entry", "process", "pool", "supervisor"),

@@ -14,6 +14,7 @@ import sun.misc.Signal;
 import dev.pooly.pool.Pool;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code /metrics}, {@code /healthz} and {@code /readyz}), and ends on SIGTERM/SIGINT or a
  * {@code shutdown} request, or when the root supervisor gives up (exit 1). Ending on request drains
  * first: no more leases, open ones may finish for at most {@code shutdown.drain}; then children are
- * stopped in reverse order and it exits 0.
+ * stopped in reverse order and it exits 0. SIGHUP reloads the config file as {@code pooly reload} does
+ * ({@link Reloader}); SIGUSR1/SIGUSR2 are left at the JVM's defaults.
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger("pooly");
@@ -33,10 +35,11 @@ public final class Daemon {
     private Daemon() {}
 
     public static int run(PoolyConfig config) {
-        Map<String, Pool> pools = new ConcurrentHashMap<>();
-        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> pools) : null;
+        // The pools the metrics and probes see: those of the config the daemon started with.
+        Map<String, Pool> observed = new ConcurrentHashMap<>();
+        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> observed) : null;
         TreeBuilder.Tree tree = metrics == null ? TreeBuilder.build(config) : TreeBuilder.build(config, metrics::pool);
-        pools.putAll(tree.pools());
+        observed.putAll(tree.pools());
         if (metrics != null) {
             metrics.tree(config.nodes().stream().map(dev.pooly.config.ChildNode::id).toList(), config.nodes().stream()
                     .filter(n -> !(n instanceof dev.pooly.config.ProcessNode)).map(dev.pooly.config.ChildNode::id).toList());
@@ -77,9 +80,37 @@ public final class Daemon {
             return ExitCode.FAILURE;
         }
         started.set(root);
-        server.serve(root, tree.pools(), stop);
+        PoolTable pools = new PoolTable(tree.pools());
+        Reloader reloader = new Reloader(config, root, pools);
+        // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
+        // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
+        server.onReload(reloader::reload);
+        server.onLogs(id -> {
+            var current = reloader.running();
+            var node = current.find(id).orElse(null);
+            Path dir = current.logs().dir();
+            java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+            switch (node) {
+                case dev.pooly.config.ProcessNode p -> {
+                    files.put("out", dir.resolve(id + ".out.log"));
+                    files.put("err", dir.resolve(id + ".err.log"));
+                }
+                case dev.pooly.config.PoolNode p -> files.put("err", dir.resolve(id + ".err.log")); // stdout is the pool's channel
+                case null, default -> {
+                    return null;
+                }
+            }
+            return files;
+        });
+        server.onScale(request -> {
+            if (!request.path("size").canConvertToInt()) return ControlServer.error(ExitCode.USAGE, "scale needs an integer size");
+            Integer overflow = request.has("max_overflow") ? request.get("max_overflow").asInt() : null;
+            return reloader.scale(request.path("pool").asText(""), request.get("size").asInt(), overflow);
+        });
+        server.serve(root, pools, stop);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
-                tree.pools().size(), server.socket());
+                pools.size(), server.socket());
 
         CompletableFuture<Object> first = CompletableFuture.anyOf(stop, root.termination());
         Object why = first.join();

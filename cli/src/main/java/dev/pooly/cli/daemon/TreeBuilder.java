@@ -47,11 +47,33 @@ public final class TreeBuilder {
 
     /** @param listeners the listener for each pool, by pool name (metrics) */
     public static Tree build(PoolyConfig config, Function<String, PoolListener> listeners) {
-        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        LogSpec logs = logSpec(config);
         Map<String, Pool> pools = new LinkedHashMap<>();
         SupervisorSpec root = supervisor(config.root(), logs, pools, listeners);
         return new Tree(root, pools);
     }
+
+    /**
+     * The spec of one node of {@code config} (a reload's new or changed child); the pools it holds
+     * are added to {@code pools}.
+     */
+    static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
+        LogSpec logs = logSpec(config);
+        return switch (node) {
+            case SupervisorNode s -> supervisor(s, logs, pools, NO_METRICS);
+            case ProcessNode p -> process(p, logs);
+            case PoolNode p -> pool(p, logs, pools, PoolListener.NONE);
+        };
+    }
+
+    static Strategy strategyOf(SupervisorNode node) { return strategy(node.strategy()); }
+
+    static Intensity intensityOf(SupervisorNode node) {
+        return Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds()));
+    }
+
+    /** Pools a reload adds are not bound to metrics (yet): they get no listener. */
+    private static final Function<String, PoolListener> NO_METRICS = name -> PoolListener.NONE;
 
     private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools,
                                              Function<String, PoolListener> listeners) {
@@ -73,6 +95,17 @@ public final class TreeBuilder {
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools, PoolListener listener) {
+        Pools.PoolTree tree = Pools.create(poolSpec(node, logs), listener);
+        pools.put(node.name(), tree.pool());
+        return tree.spec();
+    }
+
+    /** A pool's spec as {@code config} says (a reload's changed pool). */
+    static PoolSpec poolSpec(PoolyConfig config, PoolNode node) {
+        return poolSpec(node, logSpec(config));
+    }
+
+    private static PoolSpec poolSpec(PoolNode node, LogSpec logs) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
@@ -80,9 +113,13 @@ public final class TreeBuilder {
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
-        Pools.PoolTree tree = Pools.create(spec, listener);
-        pools.put(node.name(), tree.pool());
-        return tree.spec();
+        return spec;
+    }
+
+    /** {@code logs}: rotated files, or (logs.to: stderr) the daemon's stderr with an [id] prefix per line. */
+    static LogSpec logSpec(PoolyConfig config) {
+        return new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups(),
+                config.logs().to() == dev.pooly.config.LogTarget.STDERR);
     }
 
     private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {

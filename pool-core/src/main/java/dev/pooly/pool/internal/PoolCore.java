@@ -115,6 +115,8 @@ public final class PoolCore<W> {
         volatile Grant<W> lease;
         /** Which stay on the idle list this is, so a stale overflow_ttl timer does nothing. */
         long idleSeq;
+        /** The worker settings' generation it was started with ({@link #reconfigure}); old ones are rolled. */
+        long gen;
         Worker<W> prev, next;
 
         Worker(W resource, long pid) {
@@ -336,7 +338,8 @@ public final class PoolCore<W> {
         boolean queued;
     }
 
-    private final Settings settings;
+    /** Replaced by {@link #reconfigure} under the lock; volatile for the reads outside it. */
+    private volatile Settings settings;
     private final WorkerSource<W> source;
     private final Consumer<String> onGiveUp;
     private final PoolClock clock;
@@ -355,7 +358,18 @@ public final class PoolCore<W> {
     private long leaseSeq;
     private boolean closed;
     private PoolException closedWith;
-    private final RestartWindow crashes;
+    private RestartWindow crashes;
+    // ---- reload (guarded by lock): resize and rolling replacement, see reconfigure()
+    /** Workers beyond size + overflow that a shrink dismisses as they come back. */
+    private int pendingShrink;
+    /** 1 while a rolling replacement holds one extra worker (starting, or new while an old one is out). */
+    private int surge;
+    private boolean rolling;
+    private boolean surging;
+    /** The old busy worker that leaves at its checkin, its replacement being ready already. */
+    private Worker<W> retiring;
+    /** Generation of the worker settings; bumped by a reload that changes them. Read by spawn() without the lock. */
+    private volatile long generation;
     private long retryBackoffMs = 100;
     private boolean retryScheduled;
     // ---- read without the lock
@@ -390,7 +404,7 @@ public final class PoolCore<W> {
         // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
-            n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow);
+            n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow - surge);
             starting += Math.max(0, n);
         } finally {
             lock.unlock();
@@ -666,7 +680,9 @@ public final class PoolCore<W> {
                 return;
             }
             w.to(WorkerState.IDLE, settings.name());
-            if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
+            if (w == retiring) {
+                retire(w, fx, ExitReason.STOPPED); // rolled: its replacement is ready and idle or lent already
+            } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
                 retire(w, fx, ExitReason.MAX_USES); // recycled (PHP-FPM's pm.max_requests)
             } else {
                 release(w, fx);
@@ -710,6 +726,13 @@ public final class PoolCore<W> {
             return;
         }
         if (handToWaiter(w)) return;
+        if (pendingShrink > 0 && overflow > 0) {
+            // A shrink made this one surplus: it leaves now that it is back.
+            pendingShrink--;
+            overflow--;
+            dismiss(w, fx, ExitReason.STOPPED); // scaled down
+            return;
+        }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
@@ -749,6 +772,13 @@ public final class PoolCore<W> {
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
     private void retire(Worker<W> w, Effects fx, ExitReason why) {
         dismiss(w, fx, why);
+        if (w == retiring) {
+            // Its replacement is running already (the roll's surge): leaving settles the surge instead.
+            retiring = null;
+            surge--;
+            rollStep(fx);
+            return;
+        }
         replace(fx);
     }
 
@@ -790,14 +820,25 @@ public final class PoolCore<W> {
     // ---- worker lifecycle -------------------------------------------------------------------------
 
     private void spawn() {
+        spawn(false);
+    }
+
+    /**
+     * Starts one worker. The generation is read before the source reads the worker settings, and a
+     * reload publishes new settings before it bumps the generation: so a worker marked new always runs
+     * the new settings (one marked old may run them too, and is merely replaced once more).
+     */
+    private void spawn(boolean forRoll) {
+        long gen = generation;
         source.start().whenComplete((resource, error) -> {
-            if (error != null) startFailed(error);
-            else ready(resource);
+            if (error != null) startFailed(error, forRoll);
+            else ready(resource, gen, forRoll);
         });
     }
 
-    private void ready(W resource) {
+    private void ready(W resource, long gen, boolean forRoll) {
         Worker<W> w = new Worker<>(resource, source.pid(resource));
+        w.gen = gen;
         Effects fx = new Effects();
         // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
         lock.lock();
@@ -810,6 +851,13 @@ public final class PoolCore<W> {
             } else {
                 w.to(WorkerState.IDLE, settings.name());
                 release(w, fx);
+                if (forRoll) {
+                    surging = false;
+                    retireOneOld(fx);
+                } else if (gen != generation) {
+                    rolling = true; // an old-settings worker that was starting when the reload came
+                }
+                rollStep(fx);
             }
         } finally {
             lock.unlock();
@@ -818,7 +866,7 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    private void startFailed(Throwable error) {
+    private void startFailed(Throwable error, boolean forRoll) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
@@ -827,6 +875,15 @@ public final class PoolCore<W> {
         lock.lock();
         try {
             starting--;
+            if (forRoll) {
+                // The new settings do not start: keep the old workers serving and say so; nobody waited for this one.
+                surging = false;
+                rolling = false;
+                surge--;
+                lastError = "rolling replacement stopped: a worker with the new settings failed to start: " + message;
+                LOG.error("pool {}: {}", settings.name(), lastError);
+                return;
+            }
             if (overflow > 0) overflow--;
             else missing++;
             // The caller this start was for: the first in line (there is no idle worker while anyone waits).
@@ -889,12 +946,144 @@ public final class PoolCore<W> {
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
-            replace(fx);
+            if (w == retiring) {
+                retiring = null; // its replacement is running already
+                surge--;
+                rollStep(fx);
+            } else {
+                replace(fx);
+            }
         } finally {
             lock.unlock();
         }
         fx.run();
         if (giveUp != null) onGiveUp.accept(giveUp);
+    }
+
+    // ---- reload: resize in place and rolling replacement ------------------------------------------
+
+    /**
+     * Applies new settings in place. Size and overflow: growing starts the missing workers (overflow
+     * workers already running count towards the new size first); shrinking dismisses idle workers at
+     * once and busy ones as they come back (never a lease cut short). Strategy, timeouts, max_uses and
+     * on_abandon apply to the next checkout/checkin; a changed intensity starts a fresh window.
+     *
+     * <p>With {@code newWorkers} (the worker settings changed, and the source starts workers with the
+     * new ones from now on) the workers are rolled: one extra worker with the new settings starts; once
+     * it is ready (lent or idle), one old worker leaves (an idle one at once, else a busy one at its
+     * checkin); then the next. So capacity never drops below {@code size} and no caller sees an error.
+     */
+    public void reconfigure(Settings next, boolean newWorkers) {
+        Effects fx = new Effects();
+        // A resize races checkouts, checkins and exits: the counts are read and changed in one step.
+        lock.lock();
+        try {
+            if (closed) return;
+            Settings was = settings;
+            settings = next;
+            if (!next.intensity().equals(was.intensity())) crashes = new RestartWindow(next.intensity());
+            int base = idle.size() + busy + starting + dying + missing - overflow - surge;
+            if (next.size() > base) {
+                int grow = next.size() - base;
+                int fromShrink = Math.min(pendingShrink, grow); // surplus not yet gone is simply kept
+                pendingShrink -= fromShrink;
+                overflow -= fromShrink;
+                grow -= fromShrink;
+                int adopt = Math.min(overflow, grow); // running overflow workers become base workers
+                overflow -= adopt;
+                grow -= adopt;
+                starting += grow;
+                for (int i = 0; i < grow; i++) fx.spawn();
+            } else if (next.size() < base) {
+                int excess = base - next.size();
+                int notRetried = Math.min(missing, excess); // failed starts not to retry any more
+                missing -= notRetried;
+                excess -= notRetried;
+                overflow += excess;
+                pendingShrink += excess;
+                Worker<W> w;
+                while (pendingShrink > 0 && (w = idle.removeLast()) != null) {
+                    pendingShrink--;
+                    overflow--;
+                    dismiss(w, fx, ExitReason.STOPPED); // scaled down
+                }
+            }
+            // Idle overflow workers beyond a lowered max_overflow leave now, too.
+            Worker<W> w;
+            while (overflow - pendingShrink > next.maxOverflow() && (w = idle.removeLast()) != null) {
+                overflow--;
+                dismiss(w, fx, ExitReason.STOPPED);
+            }
+            if (newWorkers) {
+                generation++;
+                rolling = true;
+                rollStep(fx);
+            }
+        } finally {
+            lock.unlock();
+        }
+        fx.run();
+    }
+
+    /** Whether a rolling replacement is under way (for status and tests). */
+    public boolean rolling() {
+        // A consistent read of the roll's three fields.
+        lock.lock();
+        try {
+            return rolling || surging || retiring != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next step of a roll: when no step is in flight and an old worker remains, start one extra
+     * worker. Under the lock. The scan for an old worker is O(workers); it runs once per replaced
+     * worker during a reload, never on the checkout/checkin path.
+     */
+    private void rollStep(Effects fx) {
+        if (!rolling || surging || retiring != null || closed) return;
+        if (oldest(true) == null) {
+            rolling = false;
+            LOG.info("pool {}: every worker runs the current settings", settings.name());
+            return;
+        }
+        surging = true;
+        surge++;
+        starting++;
+        fx.spawnForRoll();
+    }
+
+    /** The roll's new worker is ready: one old worker leaves, an idle one now, else a busy one at checkin. Under the lock. */
+    private void retireOneOld(Effects fx) {
+        Worker<W> old = oldest(false);
+        if (old != null) {
+            idle.remove(old);
+            dismiss(old, fx, ExitReason.STOPPED); // replaced by a reload
+            surge--;
+            return;
+        }
+        old = oldest(true);
+        if (old == null) {
+            // The old ones left by themselves meanwhile (crash, max_uses) and were replaced: the extra
+            // worker becomes an overflow one, dismissed as overflow workers are.
+            surge--;
+            overflow++;
+            return;
+        }
+        retiring = old;
+    }
+
+    /** An old-generation worker: idle only, or idle or busy. Under the lock. */
+    private Worker<W> oldest(boolean busyToo) {
+        long current = generation;
+        Worker<W> busyOne = null;
+        for (Worker<W> w : live) {
+            if (w.gen == current) continue;
+            if (w.state == WorkerState.IDLE) return w;
+            if (busyToo && w.state == WorkerState.BUSY && busyOne == null) busyOne = w;
+        }
+        return busyOne;
     }
 
     // ---- owner death and request deadlines ---------------------------------------------------------
@@ -1038,6 +1227,7 @@ public final class PoolCore<W> {
         private List<Worker<W>> dismiss;
         private List<Worker<W>> kill;
         private int spawns;
+        private boolean rollSpawn;
         private long retryAfterMs = -1;
         /** Workers that left, by {@link ExitReason} ordinal; reported after the lock. */
         private int[] left;
@@ -1060,6 +1250,8 @@ public final class PoolCore<W> {
             left[why.ordinal()]++;
         }
 
+        void spawnForRoll() { rollSpawn = true; }
+
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
@@ -1070,6 +1262,7 @@ public final class PoolCore<W> {
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
             for (int i = 0; i < spawns; i++) PoolCore.this.spawn();
+            if (rollSpawn) PoolCore.this.spawn(true);
             if (retryAfterMs >= 0) clock.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
         }
     }

@@ -13,15 +13,18 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProcessWorkers implements WorkerSource<PooledProcess> {
     private final Supervisor workers;
+    /** The pool's current worker template: a reload may change it between two starts. */
+    private final java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template;
 
-    ProcessWorkers(Supervisor workers) {
+    ProcessWorkers(Supervisor workers, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template) {
         this.workers = workers;
+        this.template = template;
     }
 
     @Override public CompletableFuture<PooledProcess> start() {
         CompletableFuture<PooledProcess> started;
         try {
-            started = workers.startChild().thenApply(PooledProcess::of);
+            started = workers.startChild(template.get()).thenApply(PooledProcess::of);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(new WorkerStartException(e.getMessage(), e));
         }
