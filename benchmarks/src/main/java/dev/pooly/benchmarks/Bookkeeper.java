@@ -1,7 +1,10 @@
 package dev.pooly.benchmarks;
 
+import dev.pooly.cli.daemon.DaemonMetrics;
 import dev.pooly.pool.OnAbandon;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolStrategy;
+import dev.pooly.pool.internal.PoolClock;
 import dev.pooly.pool.internal.PoolCore;
 import dev.pooly.pool.internal.WorkerSource;
 import dev.pooly.supervisor.ExitStatus;
@@ -36,7 +39,7 @@ abstract sealed class Bookkeeper {
     static final Duration WAIT = Duration.ofSeconds(30);
 
     /** The pool names as the benchmark's {@code pool} parameter spells them. */
-    static final String POOLY = "pooly", STORMPOT = "stormpot", COMMONS_FAIR = "commons-fair", COMMONS_UNFAIR = "commons-unfair";
+    static final String POOLY = "pooly", POOLY_METRICS = "pooly-metrics", STORMPOT = "stormpot", COMMONS_FAIR = "commons-fair", COMMONS_UNFAIR = "commons-unfair";
 
     abstract Object checkout() throws Exception;
 
@@ -49,12 +52,14 @@ abstract sealed class Bookkeeper {
 
     static Bookkeeper of(String pool, int size) {
         return switch (pool) {
-            case POOLY -> new Pooly(size);
+            case POOLY -> new Pooly(size, PoolListener.NONE);
+            // The daemon's metrics listener (Prometheus counters and histograms) bound, as with metrics.listen.
+            case POOLY_METRICS -> new Pooly(size, new DaemonMetrics(java.util.Map::of).pool("bench"));
             case STORMPOT -> new Stormpot(size);
             case COMMONS_FAIR -> new Commons(size, true);
             case COMMONS_UNFAIR -> new Commons(size, false);
             default -> throw new IllegalArgumentException("unknown pool '" + pool + "'; expected one of "
-                    + String.join(", ", POOLY, STORMPOT, COMMONS_FAIR, COMMONS_UNFAIR));
+                    + String.join(", ", POOLY, POOLY_METRICS, STORMPOT, COMMONS_FAIR, COMMONS_UNFAIR));
         };
     }
 
@@ -66,10 +71,10 @@ abstract sealed class Bookkeeper {
     static final class Pooly extends Bookkeeper {
         private final PoolCore<Object> core;
 
-        Pooly(int size) {
+        Pooly(int size, PoolListener listener) {
             PoolCore.Settings settings = new PoolCore.Settings("bench", "no-op", size, 0, PoolStrategy.LIFO, Duration.ZERO,
                     0, Duration.ZERO, OnAbandon.RETURN, Intensity.of(5, Duration.ofSeconds(5)));
-            core = new PoolCore<>(settings, new ObjectSource(), reason -> {});
+            core = new PoolCore<>(settings, new ObjectSource(), reason -> {}, PoolClock.SYSTEM, listener);
             core.fill();
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (core.status().idle() < size) {

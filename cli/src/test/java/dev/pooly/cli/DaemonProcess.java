@@ -366,6 +366,11 @@ final class DaemonProcess implements AutoCloseable {
         return awaitExit();
     }
 
+    /** Sends SIGTERM and returns at once (see {@link #awaitExit()}). */
+    void sigterm() {
+        process.destroy();
+    }
+
     /** SIGKILL: the daemon gets no chance to stop anything. */
     void killHard() {
         process.destroyForcibly();

@@ -10,8 +10,11 @@ import java.util.SequencedSet;
  * keys: the loader rejects any other, and a test holds {@code pooly.schema.json} to it. Immutable.
  */
 public enum ConfigSection {
-    TOP_LEVEL("the top level", "version", "control", "logs", "supervisor"),
+    TOP_LEVEL("the top level", "version", "control", "logs", "metrics", "shutdown", "supervisor"),
     CONTROL("control", "socket"),
+    METRICS("metrics", "listen"),
+    /** The top-level {@code shutdown} (the daemon's), not a child's {@code shutdown} value. */
+    DAEMON_SHUTDOWN("shutdown", "drain"),
     LOGS("logs", "dir", "max_bytes", "backups", "to"),
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */

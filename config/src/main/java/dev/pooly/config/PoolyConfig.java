@@ -1,6 +1,7 @@
 package dev.pooly.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,8 +17,19 @@ import java.util.Optional;
  * @param baseDir the file's directory, absolute; relative paths in the file start here
  * @param socket  {@code control.socket}, absolute
  * @param root    the root supervisor
+ * @param metrics {@code metrics.listen}, or empty: no HTTP listener at all
+ * @param drain   {@code shutdown.drain}: how long open leases may finish after SIGTERM or {@code pooly shutdown}
  */
-public record PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root) {
+public record PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
+                          Optional<MetricsSettings> metrics, Duration drain) {
+
+    /** The default for {@code shutdown.drain}. */
+    public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+
+    /** A config without a metrics listener and with the default drain. */
+    public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root) {
+        this(version, file, baseDir, socket, logs, root, Optional.empty(), DEFAULT_DRAIN);
+    }
 
     public PoolyConfig {
         if (version != 1) throw new IllegalArgumentException("unsupported config version " + version);
@@ -26,6 +38,9 @@ public record PoolyConfig(int version, Path file, Path baseDir, Path socket, Log
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(logs, "logs");
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(drain, "drain");
+        if (drain.isNegative()) throw new IllegalArgumentException("drain must not be negative: " + drain);
     }
 
     /** Every node of the tree, the root first, then depth-first in file order. */

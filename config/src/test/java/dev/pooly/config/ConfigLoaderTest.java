@@ -53,6 +53,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void metricsListenAndShutdownDrainAreReadAndDefaultToNoListenerAndThirtySeconds() throws Exception {
+        PoolyConfig withThem = ConfigLoader.load("""
+                version: 1
+                metrics:
+                  listen: "[::1]:9464"
+                shutdown:
+                  drain: 2s
+                supervisor: {}
+                """, "observed.yaml");
+        PoolyConfig without = ConfigLoader.load("version: 1\nsupervisor: {}\n", "plain.yaml");
+
+        assertThat(withThem.metrics()).contains(new MetricsSettings("::1", 9464));
+        assertThat(withThem.metrics().orElseThrow()).hasToString("[::1]:9464");
+        assertThat(withThem.drain()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(without.metrics()).isEmpty();
+        assertThat(without.drain()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
     void everyKeyLeftOutTakesTheContractsDefault() throws Exception {
         PoolyConfig config = ConfigLoader.load("""
                 version: 1

@@ -446,6 +446,31 @@ class ConfigProblemsTest {
                 "not UTF-8 text: byte 0xe9 cannot start a character here"));
     }
 
+    @Test
+    void aBadMetricsListenAddressOrDrainIsReportedAtTheValue() {
+        assertThat(problems("""
+                version: 1
+                metrics:
+                  listen: localhost
+                shutdown:
+                  drain: 30
+                supervisor: {}
+                """)).containsExactly(
+                "pooly.yaml:3:11: bad metrics.listen 'localhost': write HOST:PORT with a port 1-65535, "
+                        + "e.g. 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464",
+                "pooly.yaml:5:10: bad duration 30 for drain: it needs a unit, e.g. 30s or 30ms");
+    }
+
+    @Test
+    void aMetricsSectionWithoutListenIsReported() {
+        assertThat(problems("""
+                version: 1
+                metrics: {}
+                supervisor: {}
+                """)).containsExactly(
+                "pooly.yaml:2:10: metrics needs 'listen: HOST:PORT', e.g. 127.0.0.1:9464 (leave out 'metrics' for no listener)");
+    }
+
     private static List<String> problems(String yaml) {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(yaml, "pooly.yaml"));
         assertThat(e).as("a ConfigException for:%n%s", yaml).isNotNull();

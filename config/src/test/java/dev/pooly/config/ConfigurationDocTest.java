@@ -32,6 +32,8 @@ class ConfigurationDocTest {
         objects.put("top level", schema);
         objects.put("control", schema.get("properties").get("control"));
         objects.put("logs", schema.get("properties").get("logs"));
+        objects.put("metrics", schema.get("properties").get("metrics"));
+        objects.put("shutdown", schema.get("properties").get("shutdown"));
         objects.put("supervisor", defs.get("supervisor"));
         objects.put("child", defs.get("child"));
         objects.put("process", defs.get("process"));

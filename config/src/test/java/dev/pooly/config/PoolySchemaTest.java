@@ -154,6 +154,8 @@ class PoolySchemaTest {
             case TOP_LEVEL -> "";
             case CONTROL -> "/properties/control";
             case LOGS -> "/properties/logs";
+            case METRICS -> "/properties/metrics";
+            case DAEMON_SHUTDOWN -> "/properties/shutdown";
             case SUPERVISOR -> "/$defs/supervisor";
             case CHILD -> "/$defs/child";
             case PROCESS -> "/$defs/process";

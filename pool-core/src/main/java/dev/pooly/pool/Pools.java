@@ -23,7 +23,12 @@ public final class Pools {
     public record PoolTree(SupervisorSpec spec, Pool pool) {}
 
     public static PoolTree create(PoolSpec spec) {
-        PoolHandle handle = new PoolHandle(spec);
+        return create(spec, PoolListener.NONE);
+    }
+
+    /** As {@link #create(PoolSpec)}, telling {@code listener} of the pool's checkouts, leases and worker exits. */
+    public static PoolTree create(PoolSpec spec, PoolListener listener) {
+        PoolHandle handle = new PoolHandle(spec, listener);
         return new PoolTree(handle.subtree(), handle);
     }
 
@@ -32,7 +37,12 @@ public final class Pools {
      * pool server is up (workers may still be starting).
      */
     public static StandalonePool start(PoolSpec spec, Consumer<? super SupervisionEvent> listener) {
-        PoolHandle handle = new PoolHandle(spec);
+        return start(spec, listener, PoolListener.NONE);
+    }
+
+    /** As {@link #start(PoolSpec, Consumer)}, telling {@code poolListener} of checkouts, leases and worker exits. */
+    public static StandalonePool start(PoolSpec spec, Consumer<? super SupervisionEvent> listener, PoolListener poolListener) {
+        PoolHandle handle = new PoolHandle(spec, poolListener);
         Supervisor root = SupervisionTree.start(SupervisorSpec.of(spec.name() + ".root",
                 dev.pooly.supervisor.Strategy.ONE_FOR_ONE, spec.intensity(), java.util.List.of(handle.subtree())), listener);
         return new StandalonePool(handle, root);

@@ -23,6 +23,11 @@ final class TestPooly {
 
     private TestPooly() {}
 
+    /** The shared image, for containers that are not the daemon (an "application" beside it). */
+    static ImageFromDockerfile image() {
+        return IMAGE;
+    }
+
     /** A container of the shared image, running the test config {@code name} (a resource next to this class). */
     static PoolyContainer container(String name) {
         return new PoolyContainer(IMAGE)

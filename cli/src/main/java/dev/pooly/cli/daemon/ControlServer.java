@@ -44,6 +44,7 @@ public final class ControlServer implements AutoCloseable {
 
     private final Path socket;
     private final ServerSocketChannel server;
+    private final Drain drain = new Drain();
     private volatile boolean closed;
     /** Answers {@code reload}; set once before {@link #serve}. */
     private volatile java.util.function.Function<String, ObjectNode> reload =
@@ -131,6 +132,9 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() { return socket; }
 
+    /** Lease sessions begin and end here; the daemon starts it on SIGTERM or {@code shutdown}. */
+    public Drain drain() { return drain; }
+
     /** What a {@code reload} request does: given its cause, returns the reply. */
     public void onReload(java.util.function.Function<String, ObjectNode> reload) {
         this.reload = reload;
@@ -177,7 +181,7 @@ public final class ControlServer implements AutoCloseable {
             switch (op) {
                 case "status" -> {
                     ObjectNode reply = ok();
-                    reply.set("status", StatusJson.of(root.status(), pools));
+                    reply.set("status", StatusJson.of(root.status(), pools, drain.draining()));
                     out.send(reply);
                 }
                 case "start", "stop", "restart", "kill" -> {
@@ -203,7 +207,7 @@ public final class ControlServer implements AutoCloseable {
                         out.send(stopped);
                         return;
                     }
-                    new LeaseSession(pool, request, in, out, channel).run();
+                    new LeaseSession(pool, request, in, out, channel, drain).run();
                 }
                 default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, logs, shutdown or lease"));
             }

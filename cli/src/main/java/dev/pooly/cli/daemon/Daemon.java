@@ -11,15 +11,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import dev.pooly.pool.Pool;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code pooly daemon}: starts the tree, serves the control socket, and ends on SIGTERM/SIGINT or a
- * {@code shutdown} request (children stopped in reverse order, exit 0) or when the root supervisor
- * gives up (exit 1). SIGHUP reloads the config file as {@code pooly reload} does ({@link Reloader});
- * SIGUSR1/SIGUSR2 are left at the JVM's defaults.
+ * {@code pooly daemon}: starts the tree, serves the control socket (and, with {@code metrics.listen},
+ * {@code /metrics}, {@code /healthz} and {@code /readyz}), and ends on SIGTERM/SIGINT or a
+ * {@code shutdown} request, or when the root supervisor gives up (exit 1). Ending on request drains
+ * first: no more leases, open ones may finish for at most {@code shutdown.drain}; then children are
+ * stopped in reverse order and it exits 0. SIGHUP reloads the config file as {@code pooly reload} does
+ * ({@link Reloader}); SIGUSR1/SIGUSR2 are left at the JVM's defaults.
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger("pooly");
@@ -27,7 +35,15 @@ public final class Daemon {
     private Daemon() {}
 
     public static int run(PoolyConfig config) {
-        TreeBuilder.Tree tree = TreeBuilder.build(config);
+        // The pools the metrics and probes see: those of the config the daemon started with.
+        Map<String, Pool> observed = new ConcurrentHashMap<>();
+        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> observed) : null;
+        TreeBuilder.Tree tree = metrics == null ? TreeBuilder.build(config) : TreeBuilder.build(config, metrics::pool);
+        observed.putAll(tree.pools());
+        if (metrics != null) {
+            metrics.tree(config.nodes().stream().map(dev.pooly.config.ChildNode::id).toList(), config.nodes().stream()
+                    .filter(n -> !(n instanceof dev.pooly.config.ProcessNode)).map(dev.pooly.config.ChildNode::id).toList());
+        }
         ControlServer server;
         try {
             server = ControlServer.bind(config.socket());
@@ -35,18 +51,35 @@ public final class Daemon {
             LOG.error("{}", e.getMessage());
             return ExitCode.FAILURE;
         }
+        AtomicReference<Supervisor> started = new AtomicReference<>();
+        HttpEndpoints http = null;
+        if (metrics != null) {
+            try {
+                http = HttpEndpoints.start(config.metrics().get(), metrics, started::get, tree.pools(), server.drain());
+                LOG.info("metrics on http://{}{}", config.metrics().get(), HttpEndpoints.METRICS);
+            } catch (IOException e) {
+                LOG.error("{}", e.getMessage());
+                server.close();
+                return ExitCode.FAILURE;
+            }
+        }
         CompletableFuture<String> stop = new CompletableFuture<>();
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), sig -> stop.complete("SIG" + sig.getName()));
         }
         Supervisor root;
         try {
-            root = SupervisionTree.start(tree.root(), Daemon::log);
+            root = SupervisionTree.start(tree.root(), metrics == null ? Daemon::log : event -> {
+                metrics.on(event);
+                log(event);
+            });
         } catch (ChildStartException e) {
             LOG.error("the supervision tree could not start: {}", e.getMessage());
             server.close();
+            if (http != null) http.close();
             return ExitCode.FAILURE;
         }
+        started.set(root);
         PoolTable pools = new PoolTable(tree.pools());
         Reloader reloader = new Reloader(config, root, pools);
         // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
@@ -84,13 +117,26 @@ public final class Daemon {
         if (why instanceof ExitStatus status) {
             LOG.error("root supervisor {}: {}; exiting", root.id(), status);
             server.close();
+            if (http != null) http.close();
             return status instanceof ExitStatus.Shutdown ? ExitCode.OK : ExitCode.FAILURE;
         }
+        drain(server.drain(), why, config.drain());
         LOG.info("{}: stopping all children in reverse order", why);
         root.shutdown().join();
         server.close();
+        if (http != null) http.close();
         LOG.info("stopped");
         return ExitCode.OK;
+    }
+
+    /** Lends no more and waits for open leases, at most {@code max}; the control socket keeps answering meanwhile. */
+    private static void drain(Drain drain, Object why, Duration max) {
+        drain.start();
+        int open = drain.open();
+        if (open == 0) return;
+        LOG.info("{}: draining: lending no more workers; waiting up to {} ms for {} open lease(s)", why, max.toMillis(), open);
+        if (drain.awaitIdle(max)) LOG.info("drained: every lease ended");
+        else LOG.warn("drain time {} ms is over with {} lease(s) still open; stopping anyway", max.toMillis(), drain.open());
     }
 
     private static void log(SupervisionEvent event) {

@@ -72,6 +72,7 @@ final class LeaseSession {
     private final JsonNode request;
     private final BufferedReader client;
     private final ControlServer.JsonLines out;
+    private final Drain drain;
     private final SocketChannel channel;
 
     // Guards the session's state: the connection thread and the reader thread race to end the lease
@@ -89,7 +90,9 @@ final class LeaseSession {
     private Lease lease;
     private Duration requestTimeout;
 
-    LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out, SocketChannel channel) {
+    LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out, SocketChannel channel,
+                 Drain drain) {
+        this.drain = drain;
         this.pool = pool;
         this.request = request;
         this.client = client;
@@ -98,6 +101,10 @@ final class LeaseSession {
     }
 
     void run() throws IOException {
+        if (drain.draining()) {
+            out.send(draining());
+            return;
+        }
         JsonNode timeout = request.path("request_timeout_ms");
         if (!timeout.isMissingNode() && (!timeout.canConvertToLong() || timeout.asLong() <= 0)) {
             out.send(ControlServer.error(ExitCode.USAGE, "request_timeout_ms must be a positive number of milliseconds, was " + timeout));
@@ -127,6 +134,24 @@ final class LeaseSession {
             out.send(ControlServer.error(ExitCode.FAILURE, e.getMessage()));
             return;
         }
+        if (!drain.begin()) {
+            // The drain began while this caller waited: the worker goes back unused.
+            lease.close();
+            out.send(draining());
+            return;
+        }
+        try {
+            relay();
+        } finally {
+            drain.end();
+        }
+    }
+
+    private ObjectNode draining() {
+        return ControlServer.error(ExitCode.UNAVAILABLE, "pool " + pool.name() + ": the daemon is draining (shutting down) and lends no more workers");
+    }
+
+    private void relay() throws IOException {
         LOG.info("pool {}: worker {} leased to a client", pool.name(), lease.pid());
         try {
             out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()));

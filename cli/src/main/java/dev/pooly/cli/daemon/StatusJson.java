@@ -21,11 +21,20 @@ public final class StatusJson {
     private StatusJson() {}
 
     public static ObjectNode of(NodeStatus tree, Map<String, Pool> pools) {
+        return of(tree, pools, false);
+    }
+
+    /** @param draining the daemon lends no more workers: every pool's state is {@code draining} */
+    public static ObjectNode of(NodeStatus tree, Map<String, Pool> pools, boolean draining) {
         ObjectNode status = JSON.objectNode();
         // How the daemon contains its processes' descendants: "cgroup" or "session-tracking".
         status.put("containment", dev.pooly.supervisor.SupervisionTree.containment());
         ArrayNode poolArray = status.putArray("pools");
-        for (Pool pool : pools.values()) poolArray.add(pool(pool.status(), tree.find(pool.name()).orElse(null)));
+        for (Pool pool : pools.values()) {
+            ObjectNode p = pool(pool.status(), tree.find(pool.name()).orElse(null));
+            if (draining) p.put("state", "draining");
+            poolArray.add(p);
+        }
         status.set("tree", node(tree, pools, false));
         return status;
     }

@@ -9,6 +9,7 @@ import dev.pooly.config.ShutdownSetting;
 import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.Pools;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Turns a validated config into the supervision tree's specs and the pools' handles. The only
@@ -40,9 +42,14 @@ public final class TreeBuilder {
     public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
 
     public static Tree build(PoolyConfig config) {
+        return build(config, name -> PoolListener.NONE);
+    }
+
+    /** @param listeners the listener for each pool, by pool name (metrics) */
+    public static Tree build(PoolyConfig config, Function<String, PoolListener> listeners) {
         LogSpec logs = logSpec(config);
         Map<String, Pool> pools = new LinkedHashMap<>();
-        SupervisorSpec root = supervisor(config.root(), logs, pools);
+        SupervisorSpec root = supervisor(config.root(), logs, pools, listeners);
         return new Tree(root, pools);
     }
 
@@ -53,9 +60,9 @@ public final class TreeBuilder {
     static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
         LogSpec logs = logSpec(config);
         return switch (node) {
-            case SupervisorNode s -> supervisor(s, logs, pools);
+            case SupervisorNode s -> supervisor(s, logs, pools, NO_METRICS);
             case ProcessNode p -> process(p, logs);
-            case PoolNode p -> pool(p, logs, pools);
+            case PoolNode p -> pool(p, logs, pools, PoolListener.NONE);
         };
     }
 
@@ -65,13 +72,17 @@ public final class TreeBuilder {
         return Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds()));
     }
 
-    private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools) {
+    /** Pools a reload adds are not bound to metrics (yet): they get no listener. */
+    private static final Function<String, PoolListener> NO_METRICS = name -> PoolListener.NONE;
+
+    private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools,
+                                             Function<String, PoolListener> listeners) {
         List<ChildSpec> children = new ArrayList<>();
         for (ChildNode child : node.children()) {
             children.add(switch (child) {
-                case SupervisorNode s -> supervisor(s, logs, pools);
+                case SupervisorNode s -> supervisor(s, logs, pools, listeners);
                 case ProcessNode p -> process(p, logs);
-                case PoolNode p -> pool(p, logs, pools);
+                case PoolNode p -> pool(p, logs, pools, listeners.apply(p.name()));
             });
         }
         return SupervisorSpec.of(node.id(), strategy(node.strategy()),
@@ -83,8 +94,8 @@ public final class TreeBuilder {
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs);
     }
 
-    private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
-        Pools.PoolTree tree = Pools.create(poolSpec(node, logs));
+    private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools, PoolListener listener) {
+        Pools.PoolTree tree = Pools.create(poolSpec(node, logs), listener);
         pools.put(node.name(), tree.pool());
         return tree.spec();
     }

@@ -5,6 +5,7 @@ import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigSection;
 import dev.pooly.config.Location;
 import dev.pooly.config.LogSettings;
+import dev.pooly.config.MetricsSettings;
 import dev.pooly.config.LogTarget;
 import dev.pooly.config.OnAbandon;
 import dev.pooly.config.PoolNode;
@@ -105,13 +106,18 @@ public final class ConfigReader {
         Path socket = new SectionReader(ConfigSection.CONTROL, control, top.location(), problems)
                 .path("socket", SOCKET, baseDir);
         LogSettings logs = logs(reader.mapping("logs").orElse(empty(top)));
+        Optional<MetricsSettings> metrics = reader.mapping("metrics").flatMap(this::metrics);
+        Duration drain = reader.mapping("shutdown")
+                .map(m -> new SectionReader(ConfigSection.DAEMON_SHUTDOWN, m, m.location(), problems).duration("drain", PoolyConfig.DEFAULT_DRAIN))
+                .orElse(PoolyConfig.DEFAULT_DRAIN);
         Optional<Mapping.Entry> supervisor = reader.entry("supervisor");
         if (supervisor.isEmpty()) {
             problems.add(top.location(), "missing 'supervisor': the root of the supervision tree");
             return Optional.empty();
         }
         return nodeMapping(supervisor.get())
-                .map(mapping -> new PoolyConfig(1, file, baseDir, socket, logs, supervisor(supervisor.get(), mapping, true)));
+                .map(mapping -> new PoolyConfig(1, file, baseDir, socket, logs, supervisor(supervisor.get(), mapping, true),
+                        metrics, drain));
     }
 
     private void version(SectionReader reader) {
@@ -122,6 +128,36 @@ public final class ConfigReader {
                 && scalar.type() == ScalarType.INTEGER && scalar.integer().equals(BigInteger.ONE))) {
             problems.add(SectionReader.at(version.get()), "version must be 1, got " + version.get().value().describe());
         }
+    }
+
+    /** {@code metrics.listen: HOST:PORT} ({@code [v6]:PORT} for an IPv6 address); required when the section is there. */
+    private Optional<MetricsSettings> metrics(Mapping mapping) {
+        SectionReader reader = new SectionReader(ConfigSection.METRICS, mapping, mapping.location(), problems);
+        Optional<Mapping.Entry> entry = reader.entry("listen");
+        if (entry.isEmpty()) {
+            problems.add(mapping.location(), "metrics needs 'listen: HOST:PORT', e.g. 127.0.0.1:9464 (leave out 'metrics' for no listener)");
+            return Optional.empty();
+        }
+        Optional<String> text = reader.string("listen");
+        if (text.isEmpty()) return Optional.empty();
+        String listen = text.get();
+        int colon = listen.lastIndexOf(':');
+        String host = colon < 0 ? "" : listen.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port = -1;
+        if (colon >= 0) {
+            try {
+                port = Integer.parseInt(listen.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (host.isEmpty() || (host.contains(":") && !listen.startsWith("[")) || port < 1 || port > 65535) {
+            problems.add(SectionReader.at(entry.get()), "bad metrics.listen '" + listen + "': write HOST:PORT with a port 1-65535, "
+                    + "e.g. 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464");
+            return Optional.empty();
+        }
+        return Optional.of(new MetricsSettings(host, port));
     }
 
     private LogSettings logs(Mapping mapping) {

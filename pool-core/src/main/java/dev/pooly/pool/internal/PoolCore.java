@@ -6,12 +6,14 @@ import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolClosedException;
 import dev.pooly.pool.PoolException;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolInterruptedException;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.WorkerDiedException;
 import dev.pooly.pool.WorkerStartException;
+import dev.pooly.supervisor.ExitReason;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.RestartWindow;
@@ -152,7 +154,7 @@ public final class PoolCore<W> {
      * {@link #enter}/{@link #exit} bracket every operation so the pool can tell whether one is in
      * progress when the lease ends.
      */
-    public static final class Grant<W> {
+    public static sealed class Grant<W> permits Timed {
         private static final VarHandle ENDING, IN_USE, UNANSWERED, OTHERS;
 
         static {
@@ -211,7 +213,10 @@ public final class PoolCore<W> {
         /** Ends the lease with {@code why} unless it has already ended; true if this call ended it. */
         boolean end(Ending why) {
             // The one race every ending runs: holder vs pool, and timers vs each other; one CAS decides.
-            return ENDING.compareAndSet(this, (Ending) null, why);
+            if (!ENDING.compareAndSet(this, (Ending) null, why)) return false;
+            // Exactly once per lease (the CAS winner); a lease that never reached its taker is no lease.
+            if (why != NOT_LENT && this instanceof Timed<W> timed) pool.listener.leaseEnded(System.nanoTime() - timed.lentAt);
+            return true;
         }
 
         /**
@@ -305,6 +310,21 @@ public final class PoolCore<W> {
         }
     }
 
+    /**
+     * The lease of a pool with a {@link PoolListener}: it also carries when it was lent and how long
+     * its taker waited. A subclass, so that a pool nobody listens to lends leases no larger than before.
+     */
+    static final class Timed<W> extends Grant<W> {
+        /** System nanos when lent; set under the lock before the lease is published. */
+        final long lentAt = System.nanoTime();
+        /** Nanos its taker waited in the queue; written and read by the taker's thread only. */
+        long waitedNanos;
+
+        Timed(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
+            super(pool, worker, owner, seq);
+        }
+    }
+
     private static final Ending CHECKED_IN = new Ending(Reason.CHECKED_IN, "was checked in");
     private static final Ending DISCARDED = new Ending(Reason.DISCARDED, "was discarded; the worker was killed");
     private static final Ending ABANDONED = new Ending(Reason.ABANDONED, "was abandoned by its holder");
@@ -323,6 +343,7 @@ public final class PoolCore<W> {
     private final WorkerSource<W> source;
     private final Consumer<String> onGiveUp;
     private final PoolClock clock;
+    private final PoolListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     // ---- guarded by lock
     private final WorkerList<W> idle = new WorkerList<>();
@@ -361,6 +382,12 @@ public final class PoolCore<W> {
     }
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp, PoolClock clock) {
+        this(settings, source, onGiveUp, clock, PoolListener.NONE);
+    }
+
+    /** @param listener told of checkouts, leases and worker exits (see its thread rules) */
+    public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp, PoolClock clock, PoolListener listener) {
+        this.listener = listener;
         this.settings = settings;
         this.source = source;
         this.onGiveUp = onGiveUp;
@@ -396,10 +423,22 @@ public final class PoolCore<W> {
      * back in; {@link PoolInterruptedException} is thrown with the flag set.
      */
     public Grant<W> checkout(Duration timeout, boolean block) {
-        Grant<W> grant = checkoutOnce(timeout, block);
-        // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
-        if (grant == null || source.unread(grant.worker.resource) == null) return grant;
-        return checkoutPastNoise(grant, timeout, block);
+        Grant<W> grant;
+        try {
+            grant = checkoutOnce(timeout, block);
+            // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
+            if (grant != null && source.unread(grant.worker.resource) != null) grant = checkoutPastNoise(grant, timeout, block);
+        } catch (PoolTimeoutException e) {
+            listener.checkout(PoolListener.CheckoutResult.TIMEOUT, timeout.toNanos());
+            throw e;
+        } catch (RuntimeException e) {
+            listener.checkout(PoolListener.CheckoutResult.ERROR, 0);
+            throw e;
+        }
+        // No clock read here: the wait is 0 unless the caller queued (await measured it).
+        if (grant == null) listener.checkout(PoolListener.CheckoutResult.FULL, 0);
+        else listener.checkout(PoolListener.CheckoutResult.OK, grant instanceof Timed<W> timed ? timed.waitedNanos : 0);
+        return grant;
     }
 
     /** The slow path: {@code grant}'s worker wrote output nobody asked for; replace it and try again within the time left. */
@@ -456,15 +495,21 @@ public final class PoolCore<W> {
     }
 
     private Grant<W> await(Waiter<W> waiter, Duration timeout) {
+        // Only a queued caller of a listened-to pool needs the clock; the fast path never gets here.
+        long since = listener == PoolListener.NONE ? 0 : System.nanoTime();
         try {
-            return waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Grant<W> grant = waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
+            return grant;
         } catch (TimeoutException e) {
             // The hand-off race: complete(grant) by a checkin vs this cancel; the loser yields to the winner.
             if (waiter.handoff.completeExceptionally(CANCELLED)) {
                 dequeue(waiter);
                 throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
             }
-            return waiter.handoff.join(); // handed over in the same instant: keep it
+            Grant<W> grant = waiter.handoff.join(); // handed over in the same instant: keep it
+            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
+            return grant;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (!waiter.handoff.completeExceptionally(CANCELLED)) {
@@ -523,7 +568,8 @@ public final class PoolCore<W> {
     /** Lends idle {@code w} to {@code holder}: a new lease object. Under the lock. */
     private Grant<W> lend(Worker<W> w, Thread holder) {
         w.to(WorkerState.BUSY, settings.name());
-        Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
+        // A clock read (no I/O) and a larger lease only when someone listens.
+        Grant<W> grant = listener == PoolListener.NONE ? new Grant<>(this, w, holder, ++leaseSeq) : new Timed<>(this, w, holder, ++leaseSeq);
         w.lease = grant;
         w.uses++;
         busy++;
@@ -635,9 +681,9 @@ public final class PoolCore<W> {
             }
             w.to(WorkerState.IDLE, settings.name());
             if (w == retiring) {
-                retire(w, fx); // rolled: its replacement is ready and idle or lent already
+                retire(w, fx, ExitReason.STOPPED); // rolled: its replacement is ready and idle or lent already
             } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
-                retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
+                retire(w, fx, ExitReason.MAX_USES); // recycled (PHP-FPM's pm.max_requests)
             } else {
                 release(w, fx);
             }
@@ -656,7 +702,8 @@ public final class PoolCore<W> {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
-            retire(w, fx);
+            // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
+            retire(w, fx, source.alive(w.resource) ? exitReason(grant.endReason()) : ExitReason.CRASH);
             fx.kill(w);
         } finally {
             lock.unlock();
@@ -675,7 +722,7 @@ public final class PoolCore<W> {
     /** poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else idle. Under the lock. */
     private void release(Worker<W> w, Effects fx) {
         if (closed) {
-            dismiss(w, fx);
+            dismiss(w, fx, ExitReason.STOPPED);
             return;
         }
         if (handToWaiter(w)) return;
@@ -683,13 +730,13 @@ public final class PoolCore<W> {
             // A shrink made this one surplus: it leaves now that it is back.
             pendingShrink--;
             overflow--;
-            dismiss(w, fx);
+            dismiss(w, fx, ExitReason.STOPPED); // scaled down
             return;
         }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.OVERFLOW_TTL);
                 return;
             }
             long seq = w.idleSeq = ++idleSeq;
@@ -707,7 +754,7 @@ public final class PoolCore<W> {
             if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
             idle.remove(w);
             overflow--;
-            dismiss(w, fx);
+            dismiss(w, fx, ExitReason.OVERFLOW_TTL);
         } finally {
             lock.unlock();
         }
@@ -715,15 +762,16 @@ public final class PoolCore<W> {
     }
 
     /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
-    private void dismiss(Worker<W> w, Effects fx) {
+    private void dismiss(Worker<W> w, Effects fx, ExitReason why) {
         w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
+        fx.left(why);
     }
 
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
-    private void retire(Worker<W> w, Effects fx) {
-        dismiss(w, fx);
+    private void retire(Worker<W> w, Effects fx, ExitReason why) {
+        dismiss(w, fx, why);
         if (w == retiring) {
             // Its replacement is running already (the roll's surge): leaving settles the surge instead.
             retiring = null;
@@ -732,6 +780,30 @@ public final class PoolCore<W> {
             return;
         }
         replace(fx);
+    }
+
+    /** Why a worker the pool takes back from an ended lease leaves. */
+    private static ExitReason exitReason(Reason ended) {
+        return switch (ended) {
+            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
+            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
+            case ABANDONED -> ExitReason.ABANDONED;
+            // Discarded by its holder, not quiet at checkin, noisy before lending: the pool killed it.
+            default -> ExitReason.KILLED;
+        };
+    }
+
+    /**
+     * Why a worker that ended on its own ended, as far as its exit status tells. A SIGKILL that the
+     * pool did not send comes from an operator ({@code pooly kill}) or a supervisor tearing its tree
+     * down; any other end is a crash.
+     */
+    private static ExitReason exitReason(ExitStatus status) {
+        return switch (status) {
+            case ExitStatus.Signaled s when s.signal() == 9 -> ExitReason.KILLED;
+            case ExitStatus.Shutdown s -> ExitReason.STOPPED;
+            default -> ExitReason.CRASH;
+        };
     }
 
     /** poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new idle one. */
@@ -775,7 +847,7 @@ public final class PoolCore<W> {
             retryBackoffMs = 100;
             live.add(w);
             if (closed) {
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.STOPPED);
             } else {
                 w.to(WorkerState.IDLE, settings.name());
                 release(w, fx);
@@ -870,6 +942,7 @@ public final class PoolCore<W> {
                 default -> throw new IllegalStateException("pool " + settings.name() + ": worker " + w.pid + " exited in state " + was);
             }
             lastError = "worker " + w.pid + " " + status;
+            fx.left(exitReason(status));
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
@@ -932,14 +1005,14 @@ public final class PoolCore<W> {
                 while (pendingShrink > 0 && (w = idle.removeLast()) != null) {
                     pendingShrink--;
                     overflow--;
-                    dismiss(w, fx);
+                    dismiss(w, fx, ExitReason.STOPPED); // scaled down
                 }
             }
             // Idle overflow workers beyond a lowered max_overflow leave now, too.
             Worker<W> w;
             while (overflow - pendingShrink > next.maxOverflow() && (w = idle.removeLast()) != null) {
                 overflow--;
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.STOPPED);
             }
             if (newWorkers) {
                 generation++;
@@ -986,7 +1059,7 @@ public final class PoolCore<W> {
         Worker<W> old = oldest(false);
         if (old != null) {
             idle.remove(old);
-            dismiss(old, fx);
+            dismiss(old, fx, ExitReason.STOPPED); // replaced by a reload
             surge--;
             return;
         }
@@ -1085,7 +1158,7 @@ public final class PoolCore<W> {
                         continue; // LEAVING/GONE are off the books; STARTING never shows outside ready()
                     }
                 }
-                dismiss(w, fx);
+                dismiss(w, fx, ExitReason.STOPPED);
             }
         } finally {
             lock.unlock();
@@ -1156,6 +1229,8 @@ public final class PoolCore<W> {
         private int spawns;
         private boolean rollSpawn;
         private long retryAfterMs = -1;
+        /** Workers that left, by {@link ExitReason} ordinal; reported after the lock. */
+        private int[] left;
 
         void dismiss(Worker<W> w) {
             if (dismiss == null) dismiss = new ArrayList<>(2);
@@ -1169,11 +1244,21 @@ public final class PoolCore<W> {
 
         void spawn() { spawns++; }
 
+        void left(ExitReason why) {
+            if (listener == PoolListener.NONE) return;
+            if (left == null) left = new int[ExitReason.values().length];
+            left[why.ordinal()]++;
+        }
+
         void spawnForRoll() { rollSpawn = true; }
 
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
+            if (left != null) {
+                ExitReason[] reasons = ExitReason.values();
+                for (int i = 0; i < left.length; i++) for (int n = 0; n < left[i]; n++) listener.workerExited(reasons[i]);
+            }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
             for (int i = 0; i < spawns; i++) PoolCore.this.spawn();

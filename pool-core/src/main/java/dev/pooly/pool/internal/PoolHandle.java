@@ -3,6 +3,7 @@ package dev.pooly.pool.internal;
 import dev.pooly.pool.Lease;
 import dev.pooly.pool.Pool;
 import dev.pooly.pool.PoolClosedException;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolTimeoutException;
@@ -38,13 +39,20 @@ public final class PoolHandle implements Pool {
     /** Replaced by {@link #reconfigure}; every later start of a worker or of the pool uses the new one. */
     private volatile PoolSpec spec;
     private volatile PoolCore.Settings settings;
+    private final PoolListener listener;
     private volatile PoolCore<PooledProcess> core;
     private volatile CompletableFuture<PoolCore<PooledProcess>> next = new CompletableFuture<>();
     /** Set once the pool is shut down for good: callers fail at once instead of waiting for a next incarnation. */
     private volatile PoolClosedException closedForGood;
 
     public PoolHandle(PoolSpec spec) {
+        this(spec, PoolListener.NONE);
+    }
+
+    /** @param listener told of every incarnation's traffic (see its thread rules) */
+    public PoolHandle(PoolSpec spec, PoolListener listener) {
         this.spec = spec;
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
         this.settings = settingsOf(spec);
     }
 
@@ -184,7 +192,8 @@ public final class PoolHandle implements Pool {
             String workersId = handle.spec.name() + ".workers";
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
-            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle::workerTemplate), reason -> context.crash(reason, null));
+            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle::workerTemplate), reason -> context.crash(reason, null),
+                    PoolClock.SYSTEM, handle.listener);
             handle.attach(core);
             core.fill();
         }

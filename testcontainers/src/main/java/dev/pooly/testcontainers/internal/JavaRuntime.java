@@ -30,8 +30,12 @@ import java.util.stream.Stream;
  * directory moved into place wins (the move is atomic, and a loser deletes its own copy).
  */
 public final class JavaRuntime {
-    /** The modules the pooly daemon and CLI need: {@code jdk.unsupported} is for {@code sun.misc.Signal}. */
-    public static final List<String> POOLY_MODULES = List.of("java.base", "jdk.unsupported");
+    /**
+     * The modules the pooly daemon and CLI need: {@code jdk.unsupported} is for {@code sun.misc.Signal},
+     * {@code jdk.httpserver} and {@code java.logging} for the {@code metrics.listen} endpoints (the
+     * Prometheus client's HTTP server).
+     */
+    public static final List<String> POOLY_MODULES = List.of("java.base", "jdk.unsupported", "jdk.httpserver", "java.logging");
 
     private JavaRuntime() {}
 

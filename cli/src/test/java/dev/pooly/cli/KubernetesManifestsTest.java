@@ -1,0 +1,120 @@
+package dev.pooly.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pooly.cli.daemon.DaemonMetrics;
+import dev.pooly.cli.daemon.HttpEndpoints;
+import dev.pooly.config.ConfigLoader;
+import dev.pooly.config.PoolyConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * deploy/kubernetes/ holds what the daemon serves: the manifests parse, their probes use the
+ * daemon's paths and port, the grace period exceeds the drain, the socket is shared through an
+ * emptyDir, and both autoscalers read the metric the daemon exports.
+ */
+class KubernetesManifestsTest {
+    private static final Path DIR = Path.of("../deploy/kubernetes").toAbsolutePath().normalize();
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    @Test
+    void theSidecarProbesTheDaemonsHealthAndReadinessPathsOnItsMetricsPort() throws Exception {
+        JsonNode pod = only("Deployment", "pooly-sidecar.yaml").at("/spec/template/spec");
+        PoolyConfig config = config();
+        JsonNode pooly = container(pod, "pooly");
+
+        assertThat(pooly.at("/livenessProbe/httpGet/path").asText()).isEqualTo(HttpEndpoints.HEALTHZ);
+        assertThat(pooly.at("/readinessProbe/httpGet/path").asText()).isEqualTo(HttpEndpoints.READYZ);
+        assertThat(pooly.at("/startupProbe/httpGet/path").asText()).isEqualTo(HttpEndpoints.HEALTHZ);
+        String port = pooly.at("/readinessProbe/httpGet/port").asText();
+        JsonNode declared = stream(pooly.get("ports")).filter(p -> p.get("name").asText().equals(port)).findFirst().orElseThrow();
+        assertThat(declared.get("containerPort").asInt()).isEqualTo(config.metrics().orElseThrow().port());
+        assertThat(config.metrics().get().host()).as("the kubelet probes the pod IP").isEqualTo("0.0.0.0");
+        assertThat(pooly.get("args").toString()).contains("/etc/pooly/pooly.yaml");
+    }
+
+    @Test
+    void theGracePeriodExceedsTheDrainAndTheSocketIsSharedThroughAnEmptyDir() throws Exception {
+        JsonNode pod = only("Deployment", "pooly-sidecar.yaml").at("/spec/template/spec");
+        PoolyConfig config = config();
+
+        assertThat(Duration.ofSeconds(pod.get("terminationGracePeriodSeconds").asLong())).isGreaterThan(config.drain());
+        Path socketDir = config.socket().getParent();
+        JsonNode volume = stream(pod.get("volumes")).filter(v -> v.has("emptyDir")).findFirst().orElseThrow();
+        for (JsonNode c : List.of(container(pod, "pooly"), container(pod, "app"))) {
+            assertThat(stream(c.get("volumeMounts")))
+                    .as("%s mounts the socket's emptyDir at %s", c.get("name"), socketDir)
+                    .anySatisfy(m -> {
+                        assertThat(m.get("name").asText()).isEqualTo(volume.get("name").asText());
+                        assertThat(m.get("mountPath").asText()).isEqualTo(socketDir.toString());
+                    });
+        }
+        assertThat(pod.at("/securityContext/runAsUser").asInt()).as("one user for both: the socket is 0600").isPositive();
+    }
+
+    @Test
+    void bothAutoscalersReadTheWaitingCallersMetricTheDaemonExports() throws Exception {
+        List<String> exported = new DaemonMetrics(Map::of).registry().scrape().stream()
+                .map(s -> s.getMetadata().getPrometheusName()).toList();
+        assertThat(exported).contains(DaemonMetrics.CHECKOUT_WAITING);
+        String pool = config().root().children().getFirst().id();
+
+        JsonNode trigger = only("ScaledObject", "keda-scaledobject.yaml").at("/spec/triggers/0");
+        assertThat(trigger.get("type").asText()).isEqualTo("prometheus");
+        assertThat(trigger.at("/metadata/query").asText()).contains(DaemonMetrics.CHECKOUT_WAITING + "{pool=\"" + pool + "\"}");
+        assertThat(only("ScaledObject", "keda-scaledobject.yaml").at("/spec/scaleTargetRef/name").asText()).isEqualTo("app");
+
+        JsonNode hpa = only("HorizontalPodAutoscaler", "hpa.yaml");
+        assertThat(hpa.at("/spec/metrics/0/pods/metric/name").asText()).isEqualTo(DaemonMetrics.CHECKOUT_WAITING);
+        assertThat(hpa.at("/spec/scaleTargetRef/name").asText()).isEqualTo("app");
+    }
+
+    @Test
+    void theDockerfileBuildsFromThisRepositorysJarsAndRunsTheDaemon() throws Exception {
+        String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
+        assertThat(dockerfile).contains("COPY cli/target/pooly.jar ", "ENTRYPOINT [\"pooly\"]",
+                "EXPOSE " + config().metrics().orElseThrow().port());
+    }
+
+    private static PoolyConfig config() throws Exception {
+        String text = only("ConfigMap", "pooly-sidecar.yaml").at("/data/pooly.yaml").asText();
+        return ConfigLoader.load(text, "deploy/kubernetes/pooly-sidecar.yaml#pooly.yaml");
+    }
+
+    private static JsonNode container(JsonNode pod, String name) {
+        return Stream.concat(stream(pod.path("initContainers")), stream(pod.path("containers")))
+                .filter(c -> c.get("name").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name + " in " + pod));
+    }
+
+    private static JsonNode only(String kind, String file) throws IOException {
+        List<JsonNode> found = documents(file).stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
+        assertThat(found).as("%s in %s", kind, file).hasSize(1);
+        return found.getFirst();
+    }
+
+    private static List<JsonNode> documents(String file) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(DIR.resolve(file).toFile())) {
+            while (it.hasNext()) docs.add(it.next());
+        }
+        assertThat(docs).as(file).allSatisfy(d -> assertThat(d.path("apiVersion").asText()).isNotEmpty());
+        return docs;
+    }
+
+    private static Stream<JsonNode> stream(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+    }
+}
