@@ -45,6 +45,8 @@ final class StatusCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder(String.format("%-36s %-10s %-10s", label, node.get("type").asText(), node.get("state").asText()));
         if (node.has("pid")) line.append(" pid ").append(node.get("pid").asLong());
         if (node.path("restarts").asInt() > 0) line.append(" restarts ").append(node.get("restarts").asInt());
+        // The backoff countdown: "restarting in 3.2s".
+        if (node.has("next_restart_ms")) line.append(String.format(java.util.Locale.ROOT, " in %.1fs", node.get("next_restart_ms").asLong() / 1000.0));
         if (node.has("last_error") && !"running".equals(node.get("state").asText())) line.append("  (").append(node.get("last_error").asText()).append(')');
         out.println(line.toString().stripTrailing());
         JsonNode children = node.path("children");

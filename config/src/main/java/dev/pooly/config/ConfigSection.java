@@ -16,11 +16,12 @@ public enum ConfigSection {
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */
     CHILD("a child entry", "process", "pool", "supervisor"),
-    PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready"),
+    PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready", "backoff"),
     POOL("pool", "name", "command", "env", "cwd", "size", "max_overflow", "strategy", "checkout_timeout",
             "overflow_ttl", "max_uses", "lease_timeout", "on_abandon", "ready", "shutdown", "max_restarts",
-            "max_seconds"),
-    READY("ready", "delay", "line", "timeout");
+            "max_seconds", "backoff"),
+    READY("ready", "delay", "line", "timeout"),
+    BACKOFF("backoff", "min_uptime", "min", "max", "factor", "jitter");
 
     private final String description;
     private final SequencedSet<String> keys;

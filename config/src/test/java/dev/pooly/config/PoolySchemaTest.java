@@ -159,6 +159,7 @@ class PoolySchemaTest {
             case PROCESS -> "/$defs/process";
             case POOL -> "/$defs/pool";
             case READY -> "/$defs/ready";
+            case BACKOFF -> "/$defs/backoff";
         };
     }
 

@@ -11,6 +11,7 @@ import java.util.Objects;
  *
  * @param env added to (and overriding) the JVM's own environment
  * @param cwd working directory; {@code null} for the JVM's
+ * @param backoff how restarts after short runs are delayed ({@link Backoff#DEFAULT} unless set)
  */
 public record ProcessSpec(
         String id,
@@ -21,7 +22,8 @@ public record ProcessSpec(
         Shutdown shutdown,
         Readiness readiness,
         Stdio stdio,
-        LogSpec logs) implements ChildSpec {
+        LogSpec logs,
+        Backoff backoff) implements ChildSpec {
 
     public ProcessSpec {
         ChildSpec.checkId(id);
@@ -34,6 +36,13 @@ public record ProcessSpec(
         Objects.requireNonNull(readiness, "readiness");
         Objects.requireNonNull(stdio, "stdio");
         Objects.requireNonNull(logs, "logs");
+        Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** A spec with the default {@link Backoff}. */
+    public ProcessSpec(String id, List<String> command, Map<String, String> env, Path cwd, RestartType restart,
+                       Shutdown shutdown, Readiness readiness, Stdio stdio, LogSpec logs) {
+        this(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, Backoff.DEFAULT);
     }
 
     /**
@@ -48,27 +57,30 @@ public record ProcessSpec(
     public static ProcessSpec of(String id, String... command) { return of(id, List.of(command)); }
 
     @Override public ProcessSpec withId(String id) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     @Override public ProcessSpec withRestart(RestartType restart) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withShutdown(Shutdown shutdown) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withReadiness(Readiness readiness) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withStdio(Stdio stdio) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withLogs(LogSpec logs) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withEnv(Map<String, String> env) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
+    }
+    public ProcessSpec withBackoff(Backoff backoff) {
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
     public ProcessSpec withCwd(Path cwd) {
-        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs);
+        return new ProcessSpec(id, command, env, cwd, restart, shutdown, readiness, stdio, logs, backoff);
     }
 }

@@ -58,6 +58,8 @@ public final class StatusJson {
         if (n.pid() > 0) node.put("pid", n.pid());
         node.put("restarts", n.restarts());
         if (n.lastError() != null) node.put("last_error", n.lastError());
+        if (n.nextRestartMs() > 0) node.put("next_restart_ms", n.nextRestartMs());
+        if (n.lastExit() != null) node.put("last_exit", n.lastExit().label());
         if (n.type() == NodeStatus.Type.SUPERVISOR) {
             boolean workers = n.id().endsWith(".workers") && pools.containsKey(n.id().substring(0, n.id().length() - ".workers".length()));
             ArrayNode children = node.putArray("children");

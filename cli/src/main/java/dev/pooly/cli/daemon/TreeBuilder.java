@@ -1,5 +1,6 @@
 package dev.pooly.cli.daemon;
 
+import dev.pooly.config.BackoffSetting;
 import dev.pooly.config.ChildNode;
 import dev.pooly.config.PoolNode;
 import dev.pooly.config.PoolyConfig;
@@ -12,6 +13,7 @@ import dev.pooly.pool.Pool;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.Pools;
+import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.ChildSpec;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.LogSpec;
@@ -61,12 +63,12 @@ public final class TreeBuilder {
 
     private static ProcessSpec process(ProcessNode node, LogSpec logs) {
         return new ProcessSpec(node.id(), node.command(), node.env(), node.cwd(), restart(node.restart()),
-                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs);
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs, backoff(node.backoff()));
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
-                shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs, backoff(node.backoff()));
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
                 node.strategy() == dev.pooly.config.PoolStrategy.FIFO ? PoolStrategy.FIFO : PoolStrategy.LIFO,
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
@@ -75,6 +77,10 @@ public final class TreeBuilder {
         Pools.PoolTree tree = Pools.create(spec);
         pools.put(node.name(), tree.pool());
         return tree.spec();
+    }
+
+    private static Backoff backoff(BackoffSetting b) {
+        return new Backoff(b.minUptime(), b.min(), b.max(), b.factor(), b.jitter());
     }
 
     private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {

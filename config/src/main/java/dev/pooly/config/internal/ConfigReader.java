@@ -1,5 +1,6 @@
 package dev.pooly.config.internal;
 
+import dev.pooly.config.BackoffSetting;
 import dev.pooly.config.ChildNode;
 import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigSection;
@@ -215,7 +216,8 @@ public final class ConfigReader {
                 reader.choice("restart", RestartType.values(), RestartType.PERMANENT),
                 shutdown(reader),
                 ready(reader),
-                entry.keyLocation());
+                entry.keyLocation(),
+                backoff(reader));
     }
 
     private PoolNode pool(Mapping.Entry entry, Mapping mapping) {
@@ -247,7 +249,8 @@ public final class ConfigReader {
                 shutdown(reader),
                 reader.integer("max_restarts", POOL_MAX_RESTARTS, 0),
                 reader.integer("max_seconds", MAX_SECONDS, 1),
-                entry.keyLocation());
+                entry.keyLocation(),
+                backoff(reader));
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */
@@ -337,6 +340,27 @@ public final class ConfigReader {
         return reader.duration(entry.get(), ", or brutal_kill or infinity")
                 .<ShutdownSetting>map(ShutdownSetting.Timeout::new)
                 .orElse(ShutdownSetting.DEFAULT);
+    }
+
+    private BackoffSetting backoff(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("backoff");
+        if (found.isEmpty()) return BackoffSetting.DEFAULT;
+        Optional<Mapping> mapping = reader.mapping("backoff");
+        if (mapping.isEmpty()) return BackoffSetting.DEFAULT;
+        SectionReader b = new SectionReader(ConfigSection.BACKOFF, mapping.get(), found.get().keyLocation(), problems);
+        BackoffSetting d = BackoffSetting.DEFAULT;
+        Duration minUptime = b.duration("min_uptime", d.minUptime());
+        Duration min = b.duration("min", d.min());
+        Duration max = b.duration("max", d.max());
+        double factor = b.number("factor", d.factor(), 1, 1_000);
+        double jitter = b.number("jitter", d.jitter(), 0, 1);
+        String problem = BackoffSetting.check(min, max, factor, jitter);
+        if (problem != null) {
+            Location at = b.entry("max").or(() -> b.entry("min")).map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation());
+            problems.add(at, problem + " (max is the cap on the delay; min its start)");
+            return d;
+        }
+        return new BackoffSetting(minUptime, min, max, factor, jitter);
     }
 
     private ReadySetting ready(SectionReader reader) {

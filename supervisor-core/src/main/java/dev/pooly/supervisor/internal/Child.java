@@ -26,6 +26,14 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     /** Stopped on request (stopChild): strategies leave it stopped until started again. */
     boolean heldStopped;
     long generation;
+    /** When the current incarnation started (System.nanoTime); actor thread only. */
+    long startedNanos;
+    /** Short runs in a row, for {@link #backoff()}; actor thread only. */
+    int shortRuns;
+    /** System.nanoTime at which a backoff delay ends, or 0 when none is pending. Read by status(). */
+    volatile long restartAtNanos;
+    /** Why the last incarnation ended, or null. Read by status(). */
+    volatile dev.pooly.supervisor.ExitReason lastExit;
 
     Child(ChildSpec spec, SupervisorActor owner) {
         this.spec = spec;
@@ -54,6 +62,26 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
 
     /** Cleans up after an exit nobody asked for (leftover grandchildren, a crashed service's resources). */
     abstract void afterExit();
+
+    /** How restarts after short runs are delayed; only processes have a backoff. */
+    dev.pooly.supervisor.Backoff backoff() { return dev.pooly.supervisor.Backoff.NONE; }
+
+    /**
+     * The delay before restarting this child after a run that ended now; moves the short-run streak on.
+     * Actor thread only.
+     */
+    Duration nextRestartDelay(long nowNanos) {
+        dev.pooly.supervisor.Backoff b = backoff();
+        shortRuns = b.streakAfter(shortRuns, Duration.ofNanos(nowNanos - startedNanos));
+        return b.delay(shortRuns, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+    }
+
+    /** Milliseconds until a pending backoff restart (at least 1), else 0. Any thread. */
+    long nextRestartMs() {
+        long at = restartAtNanos;
+        if (at == 0 || state != NodeStatus.State.RESTARTING) return 0;
+        return Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(at - System.nanoTime()));
+    }
 
     /** Pid of the current process, or 0. */
     long pid() { return 0; }

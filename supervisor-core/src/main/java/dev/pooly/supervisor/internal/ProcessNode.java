@@ -23,6 +23,8 @@ final class ProcessNode extends Child {
 
     ProcessSpec processSpec() { return (ProcessSpec) spec; }
 
+    @Override dev.pooly.supervisor.Backoff backoff() { return processSpec().backoff(); }
+
     CompletableFuture<RunningProcess> launch() {
         state = NodeStatus.State.STARTING;
         return Launcher.launch(processSpec(), id(), logName);
@@ -82,7 +84,7 @@ final class ProcessNode extends Child {
     }
 
     @Override NodeStatus status() {
-        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of());
+        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of(), nextRestartMs(), lastExit);
     }
 
     static ChildStartException startFailure(Throwable cause) {

@@ -52,6 +52,9 @@ public final class SupervisorActor implements Supervisor {
     /** Try again to restart {@code child}, whose restart failed (OTP's try_again_restart). */
     private record RetryRestart(Child child, String cause) implements Message {}
 
+    /** A backoff delay for incarnation {@code generation} of {@code child} is over: restart it now. */
+    private record DelayedRestart(Child child, long generation, String cause) implements Message {}
+
     private final SupervisorSpec spec;
     private final SupervisorActor parent;
     private final String path;
@@ -148,6 +151,13 @@ public final class SupervisorActor implements Supervisor {
             case RetryRestart r -> {
                 if (children.contains(r.child()) && !r.child().isRunning() && !r.child().heldStopped) restart(r.child(), r.cause());
             }
+            case DelayedRestart d -> {
+                Child c = d.child();
+                // Stale when the child was started, stopped or restarted by request meanwhile (generation moved on).
+                if (!children.contains(c) || c.generation != d.generation() || c.heldStopped || c.state != NodeStatus.State.RESTARTING) return;
+                c.restartAtNanos = 0;
+                restart(c, d.cause());
+            }
         }
     }
 
@@ -181,7 +191,9 @@ public final class SupervisorActor implements Supervisor {
 
     private void startOne(Child c) {
         if (killed) throw new GiveUp("killed");
+        c.restartAtNanos = 0;
         c.start(); // lastError stays: the last failure remains visible after a successful restart
+        c.startedNanos = System.nanoTime();
         publish(new SupervisionEvent.Started(c.path, c.id(), c.pid()));
     }
 
@@ -207,7 +219,24 @@ public final class SupervisorActor implements Supervisor {
             return;
         }
         c.state = NodeStatus.State.RESTARTING;
-        restart(c, status.toString());
+        if (!restartLater(c, status.toString())) restart(c, status.toString());
+    }
+
+    /**
+     * Backoff: when {@code c}'s last run was short, schedules its restart after the policy's delay and
+     * says true; the restart counts toward intensity when it happens. Actor thread.
+     */
+    private boolean restartLater(Child c, String cause) {
+        long now = System.nanoTime();
+        java.time.Duration delay = c.nextRestartDelay(now);
+        if (delay.isZero()) return false;
+        c.restartAtNanos = now + delay.toNanos();
+        long gen = c.generation;
+        LOG.info("{}: restarting in {} ms (backoff after {} short run(s)) after {}", c.path, delay.toMillis(), c.shortRuns, cause);
+        // The timer only posts a message: the restart itself runs on the actor like any other.
+        CompletableFuture.delayedExecutor(delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .execute(() -> mailbox.add(new DelayedRestart(c, gen, cause)));
+        return true;
     }
 
     /** Applies the strategy for {@code failed}, counting one restart against the intensity. */
@@ -248,6 +277,8 @@ public final class SupervisorActor implements Supervisor {
             } catch (ChildStartException e) {
                 startFailed(c, e);
                 c.state = NodeStatus.State.RESTARTING;
+                c.startedNanos = System.nanoTime(); // a failed start is a run of no length: it backs off too
+                if (restartLater(c, "failed start: " + e.getMessage())) return;
                 // Through the mailbox, so exits and requests that came meanwhile are not starved by a retry loop.
                 mailbox.add(new RetryRestart(c, "failed start: " + e.getMessage()));
                 return;
