@@ -32,6 +32,15 @@ public interface Supervisor {
      */
     CompletableFuture<ProcessChild> startChild();
 
+    /**
+     * As {@link #startChild()}, with the template (already carrying the new child's id) adjusted by
+     * {@code customize} for this child alone: a pool uses it to give each worker its identity in its
+     * environment. {@code customize} runs on the supervisor's thread and must be quick.
+     */
+    default CompletableFuture<ProcessChild> startChildWith(java.util.function.UnaryOperator<ProcessSpec> customize) {
+        throw new UnsupportedOperationException("this supervisor cannot customise its dynamic children");
+    }
+
     /** Starts a stopped child. */
     CompletableFuture<Void> startChild(String id);
 

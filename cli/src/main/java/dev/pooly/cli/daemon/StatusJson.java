@@ -45,6 +45,8 @@ public final class StatusJson {
             worker.put("pid", w.pid());
             worker.put("state", lower(w.state()));
             worker.put("uses", w.uses());
+            if (w.id() != null) worker.put("id", w.id());
+            if (w.index() >= 0) worker.put("index", w.index());
         }
         if (s.lastError() != null) p.put("last_error", s.lastError());
         return p;

@@ -12,6 +12,7 @@ import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.WorkerDiedException;
 import dev.pooly.pool.WorkerStartException;
+import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.RestartWindow;
@@ -71,10 +72,24 @@ public final class PoolCore<W> {
     private static final Duration SWEEP_PERIOD = Duration.ofMillis(25);
     private static final PoolException CANCELLED = new PoolException("cancelled");
 
-    /** The pool's settings that the state machine needs. */
+    /**
+     * The pool's settings that the state machine needs.
+     *
+     * @param backoff delays the replacement of a worker that crashed soon after it became ready
+     */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
                            Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon,
-                           Intensity intensity) {}
+                           Intensity intensity, Backoff backoff) {
+        public Settings {
+            java.util.Objects.requireNonNull(backoff, "backoff");
+        }
+
+        /** Settings without backoff: a crashed worker is replaced at once. */
+        public Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy, Duration overflowTtl,
+                        int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
+            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE);
+        }
+    }
 
     /** A worker's life in the pool. */
     public enum WorkerState {
@@ -113,12 +128,22 @@ public final class PoolCore<W> {
         volatile Grant<W> lease;
         /** Which stay on the idle list this is, so a stale overflow_ttl timer does nothing. */
         long idleSeq;
+        /** When it became ready (pool clock), for backoff: a crash soon after that is a short run. */
+        long readyNanos;
+        /** Its slot, POOLY_WORKER_INDEX: held from its start until it leaves, or handed to its replacement. */
+        final int slot;
+        /** Its id as status shows it (POOLY_WORKER). */
+        final String id;
         Worker<W> prev, next;
 
-        Worker(W resource, long pid) {
+        Worker(W resource, long pid, int slot, String id) {
             this.resource = resource;
             this.pid = pid;
+            this.slot = slot;
+            this.id = id;
         }
+
+        public int slot() { return slot; }
 
         public W resource() { return resource; }
 
@@ -336,6 +361,10 @@ public final class PoolCore<W> {
     private PoolException closedWith;
     private final RestartWindow crashes;
     private long retryBackoffMs = 100;
+    /** Workers in a row that crashed within the backoff's min_uptime. */
+    private int shortRuns;
+    /** Slots (POOLY_WORKER_INDEX) held by a worker that is starting, idle, busy or dying. */
+    private final java.util.BitSet slots = new java.util.BitSet();
     private boolean retryScheduled;
     // ---- read without the lock
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
@@ -360,15 +389,18 @@ public final class PoolCore<W> {
     /** Starts the {@code size} base workers. Returns at once. */
     public void fill() {
         int n;
+        int[] fresh;
         // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
             n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow);
             starting += Math.max(0, n);
+            fresh = new int[Math.max(0, n)];
+            for (int i = 0; i < fresh.length; i++) fresh[i] = takeSlot();
         } finally {
             lock.unlock();
         }
-        for (int i = 0; i < n; i++) spawn();
+        for (int slot : fresh) spawn(slot);
     }
 
     // ---- checkout ---------------------------------------------------------------------------------
@@ -407,7 +439,7 @@ public final class PoolCore<W> {
 
     private Grant<W> checkoutOnce(Duration timeout, boolean block) {
         Waiter<W> waiter;
-        boolean spawn = false;
+        int spawn = -1;
         // Two callers must never pop the same idle worker, nor both take the last overflow slot.
         lock.lock();
         try {
@@ -424,11 +456,11 @@ public final class PoolCore<W> {
                 if (missing > 0) {
                     missing--;
                     starting++;
-                    spawn = true;
+                    spawn = takeSlot();
                 } else if (overflow < settings.maxOverflow()) {
                     overflow++;
                     starting++;
-                    spawn = true;
+                    spawn = takeSlot();
                 } else if (!block) {
                     return null;
                 }
@@ -437,7 +469,7 @@ public final class PoolCore<W> {
         } finally {
             lock.unlock();
         }
-        if (spawn) spawn();
+        if (spawn >= 0) spawn(spawn);
         return await(waiter, timeout);
     }
 
@@ -693,6 +725,12 @@ public final class PoolCore<W> {
 
     /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
     private void dismiss(Worker<W> w, Effects fx) {
+        leave(w, fx);
+        slots.clear(w.slot);
+    }
+
+    /** {@code w} leaves the books and is stopped; its slot stays taken (the caller passes it on). Under the lock. */
+    private void leave(Worker<W> w, Effects fx) {
         w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
@@ -700,32 +738,43 @@ public final class PoolCore<W> {
 
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
     private void retire(Worker<W> w, Effects fx) {
-        dismiss(w, fx);
-        replace(fx);
+        leave(w, fx);
+        replace(fx, w.slot);
     }
 
-    /** poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new idle one. */
-    private void replace(Effects fx) {
-        if (closed) return;
-        if (waiting > 0 || overflow == 0) {
+    /**
+     * poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new
+     * idle one. The replacement takes {@code slot}, the slot of the worker it replaces. Under the lock.
+     */
+    private void replace(Effects fx, int slot) {
+        if (!closed && (waiting > 0 || overflow == 0)) {
             starting++;
-            fx.spawn();
+            fx.spawn(slot);
         } else {
-            overflow--;
+            if (!closed) overflow--;
+            slots.clear(slot);
         }
+    }
+
+    /** The lowest free slot, now taken. Under the lock. */
+    private int takeSlot() {
+        int slot = slots.nextClearBit(0);
+        slots.set(slot);
+        return slot;
     }
 
     // ---- worker lifecycle -------------------------------------------------------------------------
 
-    private void spawn() {
-        source.start().whenComplete((resource, error) -> {
-            if (error != null) startFailed(error);
-            else ready(resource);
+    private void spawn(int slot) {
+        source.start(slot).whenComplete((resource, error) -> {
+            if (error != null) startFailed(slot, error);
+            else ready(resource, slot);
         });
     }
 
-    private void ready(W resource) {
-        Worker<W> w = new Worker<>(resource, source.pid(resource));
+    private void ready(W resource, int slot) {
+        Worker<W> w = new Worker<>(resource, source.pid(resource), slot, source.id(resource));
+        w.readyNanos = clock.nanoTime();
         Effects fx = new Effects();
         // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
         lock.lock();
@@ -746,7 +795,7 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    private void startFailed(Throwable error) {
+    private void startFailed(int slot, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
@@ -755,6 +804,7 @@ public final class PoolCore<W> {
         lock.lock();
         try {
             starting--;
+            slots.clear(slot);
             if (overflow > 0) overflow--;
             else missing++;
             // The caller this start was for: the first in line (there is no idle worker while anyone waits).
@@ -774,8 +824,24 @@ public final class PoolCore<W> {
         fx.run();
     }
 
+    /** A start that waited out a backoff delay; skipped (its slot released) if the pool closed meanwhile. */
+    private void delayedSpawn(int slot) {
+        // A close may have come during the delay: then the reserved starting slot is released instead.
+        lock.lock();
+        try {
+            if (closed) {
+                starting--;
+                slots.clear(slot);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        spawn(slot);
+    }
+
     private void retryMissing() {
-        boolean spawn = false;
+        int spawn = -1;
         // A close may have come since the retry was scheduled.
         lock.lock();
         try {
@@ -783,12 +849,12 @@ public final class PoolCore<W> {
             if (!closed && missing > 0) {
                 missing--;
                 starting++;
-                spawn = true;
+                spawn = takeSlot();
             }
         } finally {
             lock.unlock();
         }
-        if (spawn) spawn();
+        if (spawn >= 0) spawn(spawn);
     }
 
     private void exited(Worker<W> w, ExitStatus status) {
@@ -816,7 +882,17 @@ public final class PoolCore<W> {
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
-            replace(fx);
+            shortRuns = settings.backoff().streakAfter(shortRuns, Duration.ofNanos(clock.nanoTime() - w.readyNanos));
+            Duration delay = settings.backoff().delay(shortRuns, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+            if (delay.isZero() || closed || !(waiting > 0 || overflow == 0)) {
+                replace(fx, w.slot);
+            } else {
+                // As replace(), but the start waits out the backoff; a waiter waits for it as for any starting worker.
+                starting++;
+                fx.spawnAfter(delay, w.slot);
+                LOG.info("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
+                        settings.name(), w.pid, status, delay.toMillis());
+            }
         } finally {
             lock.unlock();
         }
@@ -936,7 +1012,7 @@ public final class PoolCore<W> {
                 case BUSY -> PoolStatus.WorkerState.BUSY;
                 case DYING, LEAVING, GONE -> PoolStatus.WorkerState.STOPPING;
             };
-            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses));
+            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses, w.id, w.slot));
         }
         workers.sort(java.util.Comparator.comparingLong(PoolStatus.Worker::pid));
         for (int i = 0; i < startingN; i++) workers.add(new PoolStatus.Worker(0, PoolStatus.WorkerState.STARTING, 0));
@@ -944,12 +1020,12 @@ public final class PoolCore<W> {
                 settings.size(), settings.maxOverflow(), idleN, busyN, overflowN, waitingN, startingN, workers, lastError);
     }
 
-    /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting. Consistent (one lock hold). */
+    /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting, slots taken. Consistent (one lock hold). */
     int[] books() {
         // One consistent snapshot for the model test.
         lock.lock();
         try {
-            return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting};
+            return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting, slots.cardinality()};
         } finally {
             lock.unlock();
         }
@@ -964,7 +1040,7 @@ public final class PoolCore<W> {
     private final class Effects {
         private List<Worker<W>> dismiss;
         private List<Worker<W>> kill;
-        private int spawns;
+        private List<Integer> spawns;
         private long retryAfterMs = -1;
 
         void dismiss(Worker<W> w) {
@@ -977,14 +1053,30 @@ public final class PoolCore<W> {
             kill.add(w);
         }
 
-        void spawn() { spawns++; }
+        void spawn(int slot) {
+            if (spawns == null) spawns = new ArrayList<>(1);
+            spawns.add(slot);
+        }
+
+        private Duration spawnAfter;
+        private int spawnAfterSlot;
+
+        /** One spawn into {@code slot}, after {@code delay} (only one per transition: a worker exit). */
+        void spawnAfter(Duration delay, int slot) {
+            spawnAfter = delay;
+            spawnAfterSlot = slot;
+        }
 
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
-            for (int i = 0; i < spawns; i++) PoolCore.this.spawn();
+            if (spawns != null) for (int slot : spawns) PoolCore.this.spawn(slot);
+            if (spawnAfter != null) {
+                int slot = spawnAfterSlot;
+                clock.after(spawnAfter, () -> delayedSpawn(slot));
+            }
             if (retryAfterMs >= 0) clock.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
         }
     }

@@ -45,7 +45,7 @@ public final class PoolHandle implements Pool {
         this.spec = spec;
         this.settings = new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
                 spec.maxOverflow(), spec.strategy(), spec.overflowTtl(), spec.maxUses(), spec.leaseTimeout(),
-                spec.onAbandon(), spec.intensity());
+                spec.onAbandon(), spec.intensity(), spec.worker().backoff());
     }
 
     /** The pool's subtree: its supervisor (one_for_all) over the workers supervisor and the server. */
@@ -151,7 +151,7 @@ public final class PoolHandle implements Pool {
             String workersId = handle.spec.name() + ".workers";
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
-            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers), reason -> context.crash(reason, null));
+            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name()), reason -> context.crash(reason, null));
             handle.attach(core);
             core.fill();
         }

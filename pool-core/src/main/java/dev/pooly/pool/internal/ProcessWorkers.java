@@ -4,6 +4,8 @@ import dev.pooly.pool.WorkerStartException;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Supervisor;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,15 +15,28 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProcessWorkers implements WorkerSource<PooledProcess> {
     private final Supervisor workers;
+    private final String pool;
 
-    ProcessWorkers(Supervisor workers) {
+    ProcessWorkers(Supervisor workers, String pool) {
         this.workers = workers;
+        this.pool = pool;
     }
 
     @Override public CompletableFuture<PooledProcess> start() {
+        return start(0);
+    }
+
+    /** Each worker learns who it is: POOLY_POOL, POOLY_WORKER (its id, as in status) and POOLY_WORKER_INDEX (its slot). */
+    @Override public CompletableFuture<PooledProcess> start(int index) {
         CompletableFuture<PooledProcess> started;
         try {
-            started = workers.startChild().thenApply(PooledProcess::of);
+            started = workers.startChildWith(spec -> {
+                Map<String, String> env = new HashMap<>(spec.env());
+                env.put("POOLY_POOL", pool);
+                env.put("POOLY_WORKER", spec.id());
+                env.put("POOLY_WORKER_INDEX", Integer.toString(index));
+                return spec.withEnv(env);
+            }).thenApply(PooledProcess::of);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(new WorkerStartException(e.getMessage(), e));
         }
@@ -34,6 +49,8 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public CompletableFuture<ExitStatus> exit(PooledProcess worker) { return worker.process().exit(); }
 
     @Override public long pid(PooledProcess worker) { return worker.process().pid(); }
+
+    @Override public String id(PooledProcess worker) { return worker.process().id(); }
 
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
 

@@ -12,6 +12,19 @@ public interface WorkerSource<W> {
     /** Starts a worker; completes when it is ready, or exceptionally with a message naming the command. */
     CompletableFuture<W> start();
 
+    /**
+     * Starts a worker for slot {@code index} (0..size+max_overflow-1, stable: a replacement gets the slot
+     * of the worker it replaces). The default ignores the slot.
+     */
+    default CompletableFuture<W> start(int index) {
+        return start();
+    }
+
+    /** The worker's id as status shows it; by default its pid. */
+    default String id(W worker) {
+        return String.valueOf(pid(worker));
+    }
+
     /** Completes when {@code worker} is gone, however it went. */
     CompletableFuture<ExitStatus> exit(W worker);
 

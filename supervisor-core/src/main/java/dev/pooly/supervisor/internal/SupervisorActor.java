@@ -473,12 +473,16 @@ public final class SupervisorActor implements Supervisor {
     }
 
     @Override public CompletableFuture<ProcessChild> startChild() {
+        return startChildWith(java.util.function.UnaryOperator.identity());
+    }
+
+    @Override public CompletableFuture<ProcessChild> startChildWith(java.util.function.UnaryOperator<ProcessSpec> customize) {
         if (spec.strategy() != Strategy.SIMPLE_ONE_FOR_ONE || !(spec.template() instanceof ProcessSpec template)) {
             throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
         }
         CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
         return call(reply, () -> {
-            ProcessNode node = (ProcessNode) newChild(template.withId(template.id() + "-" + (++dynamicCount)), true);
+            ProcessNode node = (ProcessNode) newChild(customize.apply(template.withId(template.id() + "-" + (++dynamicCount))), true);
             children.add(node);
             // The spawn and the readiness wait happen off the actor, so many workers can start at once.
             node.launch().whenComplete((running, error) -> {
