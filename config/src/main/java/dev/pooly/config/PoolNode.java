@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param maxRestarts    restart intensity of the pool's worker supervisor: at most this many restarts ...
  * @param maxSeconds     ... within this many seconds
  * @param backoff        how replacing a worker that crashed soon after it started is delayed
+ * @param health         the workers' health check, or null for none
  */
 public record PoolNode(
         String name,
@@ -44,7 +45,8 @@ public record PoolNode(
         int maxRestarts,
         int maxSeconds,
         Location location,
-        BackoffSetting backoff) implements ChildNode {
+        BackoffSetting backoff,
+        PoolHealthSetting health) implements ChildNode {
 
     public PoolNode {
         Objects.requireNonNull(name, "name");
@@ -73,7 +75,7 @@ public record PoolNode(
                     OnAbandon onAbandon, ReadySetting ready, ShutdownSetting shutdown, int maxRestarts, int maxSeconds,
                     Location location) {
         this(name, command, env, cwd, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout,
-                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT);
+                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null);
     }
 
     /** The pool's {@link #name()}. */

@@ -160,6 +160,7 @@ class PoolySchemaTest {
             case POOL -> "/$defs/pool";
             case READY -> "/$defs/ready";
             case BACKOFF -> "/$defs/backoff";
+            case POOL_HEALTH -> "/$defs/poolHealth";
         };
     }
 

@@ -70,6 +70,40 @@ class ProductionKeysTest {
                 """)).containsExactly("pooly.yaml:4:56: backoff must be a mapping, got a string '5s'");
     }
 
+    @Test
+    void poolHealthIsReadWithItsDefaults() throws ConfigException {
+        PoolyConfig config = ConfigLoader.load(HEAD + """
+                    - pool: {name: q, command: [cat], health: {request: PING, expect: PONG}}
+                    - pool: {name: r, command: [cat]}
+                """, "pooly.yaml");
+        assertThat(((PoolNode) config.root().children().get(0)).health())
+                .isEqualTo(new PoolHealthSetting("PING", "PONG", Duration.ofSeconds(10), Duration.ofSeconds(1), false));
+        assertThat(((PoolNode) config.root().children().get(1)).health()).isNull();
+    }
+
+    @Test
+    void badPoolHealthValuesAreReportedAtTheirPlace() {
+        assertThat(problems(HEAD + """
+                    - pool:
+                        name: q
+                        command: [cat]
+                        health: {expect: PONG, every: -1s, on_checkout: maybe}
+                    - pool:
+                        name: r
+                        command: [cat]
+                        health:
+                          request: PING
+                          timeout: 0s
+                          every: 0s
+                """)).containsExactly(
+                "pooly.yaml:7:18: health needs a 'request': the line written to a worker to check it, e.g. PING; expect without request checks nothing",
+                "pooly.yaml:7:39: bad duration '-1s' for every: write " + Durations.FORMS,
+                "pooly.yaml:7:57: on_checkout must be true or false, got a string 'maybe'",
+                "pooly.yaml:12:11: health needs an 'expect': the answer a healthy worker gives, e.g. PONG",
+                "pooly.yaml:13:20: health timeout must be more than 0s",
+                "pooly.yaml:14:18: health every 0s checks nothing unless on_checkout is true");
+    }
+
     private static List<String> problems(String yaml) {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(yaml, "pooly.yaml"));
         assertThat(e).as("a ConfigException for:%n%s", yaml).isNotNull();

@@ -59,6 +59,15 @@ public interface Pool {
 
     PoolSpec spec();
 
+    /**
+     * Calls {@code listener} once for every worker whose process ended, with the reason, across
+     * restarts of the pool. Called on the thread that saw the exit, outside the pool's lock: it must be
+     * quick and must not call back into the pool. Thread-safe; listeners cannot be removed.
+     */
+    default void onWorkerExit(java.util.function.Consumer<? super WorkerExit> listener) {
+        throw new UnsupportedOperationException("pool " + name() + " does not report worker exits");
+    }
+
     /** Work done with a lease inside {@link #transaction}; {@code E} is what it may throw. */
     @FunctionalInterface
     interface LeaseFunction<T, E extends Exception> {

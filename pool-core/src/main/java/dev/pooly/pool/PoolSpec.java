@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param intensity       worker crashes beyond this ({@code max_restarts} in {@code max_seconds}) crash the pool
  *                        server, and the pool's supervisor restarts the pool; the pool supervisor restarting
  *                        more often than this gives up in turn, and its parent decides
+ * @param health          the workers' health check, or null for none
  */
 public record PoolSpec(
         String name,
@@ -31,7 +32,8 @@ public record PoolSpec(
         int maxUses,
         Duration leaseTimeout,
         OnAbandon onAbandon,
-        Intensity intensity) {
+        Intensity intensity,
+        PoolHealth health) {
 
     public PoolSpec {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a pool needs a name");
@@ -47,6 +49,12 @@ public record PoolSpec(
         Objects.requireNonNull(intensity, "intensity");
     }
 
+    /** A pool without health checks. */
+    public PoolSpec(String name, ProcessSpec worker, int size, int maxOverflow, PoolStrategy strategy, Duration checkoutTimeout,
+                    Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
+        this(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, null);
+    }
+
     private static void nonNegative(String pool, String key, Duration d) {
         Objects.requireNonNull(d, key);
         if (d.isNegative()) throw new IllegalArgumentException("pool " + pool + ": " + key + " must not be negative, was " + d);
@@ -59,24 +67,27 @@ public record PoolSpec(
     }
 
     public PoolSpec withStrategy(PoolStrategy strategy) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withCheckoutTimeout(Duration checkoutTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withOverflowTtl(Duration overflowTtl) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withMaxUses(int maxUses) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withLeaseTimeout(Duration leaseTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withOnAbandon(OnAbandon onAbandon) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
+    }
+    public PoolSpec withHealth(PoolHealth health) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
     public PoolSpec withIntensity(Intensity intensity) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health);
     }
 }

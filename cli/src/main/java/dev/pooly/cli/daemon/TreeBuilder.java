@@ -10,6 +10,7 @@ import dev.pooly.config.ShutdownSetting;
 import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolHealth;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.Pools;
@@ -73,7 +74,9 @@ public final class TreeBuilder {
                 node.strategy() == dev.pooly.config.PoolStrategy.FIFO ? PoolStrategy.FIFO : PoolStrategy.LIFO,
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
-                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
+                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())),
+                node.health() == null ? null : new PoolHealth(node.health().request(), node.health().expect(),
+                        node.health().every(), node.health().timeout(), node.health().onCheckout()));
         Pools.PoolTree tree = Pools.create(spec);
         pools.put(node.name(), tree.pool());
         return tree.spec();

@@ -7,6 +7,7 @@ import dev.pooly.config.ConfigSection;
 import dev.pooly.config.Location;
 import dev.pooly.config.LogSettings;
 import dev.pooly.config.OnAbandon;
+import dev.pooly.config.PoolHealthSetting;
 import dev.pooly.config.PoolNode;
 import dev.pooly.config.PoolStrategy;
 import dev.pooly.config.PoolyConfig;
@@ -250,7 +251,8 @@ public final class ConfigReader {
                 reader.integer("max_restarts", POOL_MAX_RESTARTS, 0),
                 reader.integer("max_seconds", MAX_SECONDS, 1),
                 entry.keyLocation(),
-                backoff(reader));
+                backoff(reader),
+                poolHealth(reader));
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */
@@ -340,6 +342,39 @@ public final class ConfigReader {
         return reader.duration(entry.get(), ", or brutal_kill or infinity")
                 .<ShutdownSetting>map(ShutdownSetting.Timeout::new)
                 .orElse(ShutdownSetting.DEFAULT);
+    }
+
+    private PoolHealthSetting poolHealth(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("health");
+        if (found.isEmpty()) return null;
+        Optional<Mapping> mapping = reader.mapping("health");
+        if (mapping.isEmpty()) return null;
+        SectionReader h = new SectionReader(ConfigSection.POOL_HEALTH, mapping.get(), found.get().keyLocation(), problems);
+        Optional<String> request = h.string("request");
+        Optional<String> expect = h.string("expect");
+        Duration every = h.duration("every", PoolHealthSetting.DEFAULT_EVERY);
+        Duration timeout = h.duration("timeout", PoolHealthSetting.DEFAULT_TIMEOUT);
+        boolean onCheckout = h.bool("on_checkout", false);
+        if (h.entry("request").isEmpty()) {
+            Location at = h.entry("expect").map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation());
+            problems.add(at, "health needs a 'request': the line written to a worker to check it, e.g. PING"
+                    + (h.entry("expect").isPresent() ? "; expect without request checks nothing" : ""));
+        }
+        if (h.entry("expect").isEmpty()) {
+            problems.add(h.entry("request").map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation()),
+                    "health needs an 'expect': the answer a healthy worker gives, e.g. PONG");
+        }
+        if (request.isPresent() && (request.get().contains("\n") || request.get().contains("\r"))) {
+            problems.add(SectionReader.at(h.entry("request").orElseThrow()), "health request must be one line");
+        }
+        if (timeout.isZero()) {
+            problems.add(SectionReader.at(h.entry("timeout").orElseThrow()), "health timeout must be more than 0s");
+        }
+        if (every.isZero() && !onCheckout) {
+            problems.add(SectionReader.at(h.entry("every").orElseThrow()),
+                    "health every 0s checks nothing unless on_checkout is true");
+        }
+        return new PoolHealthSetting(request.orElse("?"), expect.orElse("?"), every, timeout, onCheckout);
     }
 
     private BackoffSetting backoff(SectionReader reader) {

@@ -110,6 +110,18 @@ final class SectionReader {
         return value.longValue();
     }
 
+    /** true or false. */
+    boolean bool(String key, boolean defaultValue) {
+        Optional<Mapping.Entry> found = entry(key);
+        if (found.isEmpty()) return defaultValue;
+        Mapping.Entry entry = found.get();
+        if (entry.value() instanceof Scalar scalar && scalar.type() == ScalarType.BOOLEAN) {
+            return Boolean.parseBoolean(scalar.text().toLowerCase(Locale.ROOT));
+        }
+        problems.add(at(entry), key + " must be true or false, got " + entry.value().describe());
+        return defaultValue;
+    }
+
     /** A number (integer or decimal) within {@code min..max}. */
     double number(String key, double defaultValue, double min, double max) {
         Optional<Mapping.Entry> found = entry(key);

@@ -6,13 +6,16 @@ import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolClosedException;
 import dev.pooly.pool.PoolException;
+import dev.pooly.pool.PoolHealth;
 import dev.pooly.pool.PoolInterruptedException;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.WorkerDiedException;
+import dev.pooly.pool.WorkerExit;
 import dev.pooly.pool.WorkerStartException;
 import dev.pooly.supervisor.Backoff;
+import dev.pooly.supervisor.ExitReason;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.RestartWindow;
@@ -76,10 +79,11 @@ public final class PoolCore<W> {
      * The pool's settings that the state machine needs.
      *
      * @param backoff delays the replacement of a worker that crashed soon after it became ready
+     * @param health  the workers' health check, or null
      */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
                            Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon,
-                           Intensity intensity, Backoff backoff) {
+                           Intensity intensity, Backoff backoff, PoolHealth health) {
         public Settings {
             java.util.Objects.requireNonNull(backoff, "backoff");
         }
@@ -87,7 +91,7 @@ public final class PoolCore<W> {
         /** Settings without backoff: a crashed worker is replaced at once. */
         public Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy, Duration overflowTtl,
                         int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
-            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE);
+            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE, null);
         }
     }
 
@@ -134,6 +138,8 @@ public final class PoolCore<W> {
         final int slot;
         /** Its id as status shows it (POOLY_WORKER). */
         final String id;
+        /** Why the pool stopped it, set as it becomes LEAVING; null for a worker that died on its own. */
+        volatile ExitReason leaving;
         Worker<W> prev, next;
 
         Worker(W resource, long pid, int slot, String id) {
@@ -361,8 +367,11 @@ public final class PoolCore<W> {
     private PoolException closedWith;
     private final RestartWindow crashes;
     private long retryBackoffMs = 100;
-    /** Workers in a row that crashed within the backoff's min_uptime. */
-    private int shortRuns;
+    /**
+     * Per slot: its workers in a row that crashed within the backoff's min_uptime. Per slot, so that one
+     * slot whose worker keeps failing (say, its port is taken) backs off without slowing the others.
+     */
+    private final java.util.Map<Integer, Integer> shortRuns = new java.util.HashMap<>();
     /** Slots (POOLY_WORKER_INDEX) held by a worker that is starting, idle, busy or dying. */
     private final java.util.BitSet slots = new java.util.BitSet();
     private boolean retryScheduled;
@@ -370,6 +379,8 @@ public final class PoolCore<W> {
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
     private volatile String lastError;
     private final PoolClock.Scheduled sweeper;
+    /** The periodic health check of idle workers, or null. */
+    private final PoolClock.Scheduled healthRounds;
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp) {
         this(settings, source, onGiveUp, PoolClock.SYSTEM);
@@ -382,6 +393,8 @@ public final class PoolCore<W> {
         this.clock = clock;
         this.crashes = new RestartWindow(settings.intensity());
         this.sweeper = clock.every(SWEEP_PERIOD, this::sweep);
+        PoolHealth health = settings.health();
+        this.healthRounds = health == null || health.every().isZero() ? null : clock.every(health.every(), this::checkIdleWorkers);
     }
 
     public Settings settings() { return settings; }
@@ -416,7 +429,7 @@ public final class PoolCore<W> {
     public Grant<W> checkout(Duration timeout, boolean block) {
         Grant<W> grant = checkoutOnce(timeout, block);
         // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
-        if (grant == null || source.unread(grant.worker.resource) == null) return grant;
+        if (grant == null || (source.unread(grant.worker.resource) == null && !checksOnCheckout())) return grant;
         return checkoutPastNoise(grant, timeout, block);
     }
 
@@ -427,11 +440,15 @@ public final class PoolCore<W> {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String noise = source.unread(grant.worker.resource);
-            if (noise == null) return grant;
-            LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
-                    settings.name(), grant.worker.pid, noise);
-            grant.end(NOT_LENT);
-            takeBack(grant, "unread output");
+            if (noise == null) {
+                // on_checkout: a worker that fails its check was replaced by probe(); try again within the time left.
+                if (!checksOnCheckout() || probe(grant)) return grant;
+            } else {
+                LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
+                        settings.name(), grant.worker.pid, noise);
+                grant.end(NOT_LENT);
+                takeBack(grant, "unread output");
+            }
             grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
             if (grant == null) return null;
         }
@@ -653,6 +670,7 @@ public final class PoolCore<W> {
             }
             w.to(WorkerState.IDLE, settings.name());
             if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
+                w.leaving = ExitReason.MAX_USES;
                 retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
             } else {
                 release(w, fx);
@@ -672,6 +690,7 @@ public final class PoolCore<W> {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
+            if (w.leaving == null) w.leaving = exitReasonOf(grant.endReason());
             retire(w, fx);
             fx.kill(w);
         } finally {
@@ -679,6 +698,19 @@ public final class PoolCore<W> {
         }
         fx.run();
         LOG.debug("pool {}: worker {} killed and replaced ({})", settings.name(), grant.worker.pid, why);
+    }
+
+    /** Why a worker whose lease ended with {@code reason} is killed and replaced. */
+    private static ExitReason exitReasonOf(Reason reason) {
+        return switch (reason) {
+            case ABANDONED -> ExitReason.ABANDONED;
+            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
+            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
+            case WORKER_DIED -> ExitReason.CRASH;
+            case POOL_CLOSED -> ExitReason.STOPPED;
+            // The holder discarded it, or it was not quiet (output nobody asked for): the pool killed it.
+            case CHECKED_IN, DISCARDED -> ExitReason.KILLED;
+        };
     }
 
     private void owned(Grant<W> grant) {
@@ -698,6 +730,7 @@ public final class PoolCore<W> {
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
+                w.leaving = ExitReason.OVERFLOW_TTL;
                 dismiss(w, fx);
                 return;
             }
@@ -716,6 +749,7 @@ public final class PoolCore<W> {
             if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
             idle.remove(w);
             overflow--;
+            w.leaving = ExitReason.OVERFLOW_TTL;
             dismiss(w, fx);
         } finally {
             lock.unlock();
@@ -731,6 +765,7 @@ public final class PoolCore<W> {
 
     /** {@code w} leaves the books and is stopped; its slot stays taken (the caller passes it on). Under the lock. */
     private void leave(Worker<W> w, Effects fx) {
+        if (w.leaving == null) w.leaving = ExitReason.STOPPED;
         w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
@@ -865,7 +900,23 @@ public final class PoolCore<W> {
         try {
             WorkerState was = w.state;
             w.to(WorkerState.GONE, settings.name());
-            if (was == WorkerState.LEAVING) return; // the pool stopped it and has already accounted for it
+            if (was == WorkerState.LEAVING) {
+                fx.exited(w, w.leaving, status); // the pool stopped it and has already accounted for it
+            } else {
+                fx.exited(w, ExitReason.CRASH, status);
+                giveUp = crashed(w, was, status, fx);
+            }
+        } finally {
+            lock.unlock();
+        }
+        fx.run();
+        if (giveUp != null) onGiveUp.accept(giveUp);
+    }
+
+    /** Accounts for {@code w}, which died on its own in state {@code was}; a verdict if the pool must give up. Under the lock. */
+    private String crashed(Worker<W> w, WorkerState was, ExitStatus status, Effects fx) {
+        String giveUp = null;
+        {
             live.remove(w);
             switch (was) {
                 case BUSY -> {
@@ -882,8 +933,9 @@ public final class PoolCore<W> {
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
-            shortRuns = settings.backoff().streakAfter(shortRuns, Duration.ofNanos(clock.nanoTime() - w.readyNanos));
-            Duration delay = settings.backoff().delay(shortRuns, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+            int streak = settings.backoff().streakAfter(shortRuns.getOrDefault(w.slot, 0), Duration.ofNanos(clock.nanoTime() - w.readyNanos));
+            if (streak == 0) shortRuns.remove(w.slot); else shortRuns.put(w.slot, streak);
+            Duration delay = settings.backoff().delay(streak, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
             if (delay.isZero() || closed || !(waiting > 0 || overflow == 0)) {
                 replace(fx, w.slot);
             } else {
@@ -893,11 +945,75 @@ public final class PoolCore<W> {
                 LOG.info("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
                         settings.name(), w.pid, status, delay.toMillis());
             }
+        }
+        return giveUp;
+    }
+
+    // ---- health checks ------------------------------------------------------------------------------
+
+    private boolean checksOnCheckout() {
+        PoolHealth h = settings.health();
+        return h != null && h.onCheckout();
+    }
+
+    /** Periodic: each idle worker is checked on a virtual thread of its own. */
+    private void checkIdleWorkers() {
+        for (Worker<W> w : live) {
+            if (w.state == WorkerState.IDLE) {
+                Thread.ofVirtual().name("pooly-health-" + settings.name() + "-" + w.pid).start(() -> checkIdle(w));
+            }
+        }
+    }
+
+    /** Takes idle {@code w} off the idle list as if lent (so no caller gets it meanwhile), checks it, returns it. */
+    private void checkIdle(Worker<W> w) {
+        Grant<W> grant;
+        // The scan saw it idle without the lock: a checkout may have taken it, or it may have left, since.
+        lock.lock();
+        try {
+            if (closed || w.state != WorkerState.IDLE) return;
+            idle.remove(w);
+            grant = lend(w, Thread.currentThread());
+            w.uses--; // a check is not a use (max_uses counts leases)
         } finally {
             lock.unlock();
         }
-        fx.run();
-        if (giveUp != null) onGiveUp.accept(giveUp);
+        if (probe(grant)) checkin(grant); // a caller that queued meanwhile gets it from checkin
+    }
+
+    /**
+     * Writes the health request to {@code grant}'s worker and waits up to the timeout for the expected
+     * answer. False when the check failed: then the lease has ended and the worker is killed and replaced
+     * (exit reason health). The timeout is enforced by killing the worker, which ends the blocked read.
+     */
+    private boolean probe(Grant<W> grant) {
+        PoolHealth h = settings.health();
+        PoolClock.Scheduled timer = clock.after(h.timeout(),
+                () -> failCheck(grant, "gave no answer to " + h.request() + " within " + format(h.timeout())));
+        String answer;
+        try {
+            answer = source.probe(grant.worker.resource, h.request());
+        } catch (java.io.IOException | RuntimeException e) {
+            timer.cancel();
+            failCheck(grant, "failed its health check (" + e.getMessage() + ")");
+            return false;
+        }
+        timer.cancel();
+        if (!h.expect().equals(answer)) {
+            failCheck(grant, answer == null ? "closed its stdout instead of answering " + h.request()
+                    : "answered '" + answer + "' to " + h.request() + ", expected '" + h.expect() + "'");
+            return false;
+        }
+        return grant.active(); // false if the timer ended it just as the answer came
+    }
+
+    private void failCheck(Grant<W> grant, String why) {
+        // The timer and the prober race to fail the same check; the lease's CAS lets one through.
+        if (!grant.end(new Ending(Reason.DISCARDED, "was ended: the worker " + why + " (health check)"))) return;
+        grant.worker.leaving = ExitReason.HEALTH;
+        lastError = "worker " + grant.worker.pid + " " + why + " (health check)";
+        LOG.warn("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
+        takeBack(grant, "health check: " + why);
     }
 
     // ---- owner death and request deadlines ---------------------------------------------------------
@@ -978,6 +1094,7 @@ public final class PoolCore<W> {
             lock.unlock();
         }
         sweeper.cancel();
+        if (healthRounds != null) healthRounds.cancel();
         fx.run();
     }
 
@@ -1036,8 +1153,21 @@ public final class PoolCore<W> {
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
+    /** Tells {@code listener} of every worker exit, with its reason (metrics count them). Replaces any earlier listener. */
+    public void onWorkerExit(Consumer<? super WorkerExit> listener) {
+        exitListener = listener;
+    }
+
+    private volatile Consumer<? super WorkerExit> exitListener;
+
     /** What a transition decided to do once the lock is released. Used by one thread. */
     private final class Effects {
+        private WorkerExit exit;
+
+        void exited(Worker<W> w, ExitReason reason, ExitStatus status) {
+            exit = new WorkerExit(settings.name(), w.id, w.pid, w.slot, reason, status);
+        }
+
         private List<Worker<W>> dismiss;
         private List<Worker<W>> kill;
         private List<Integer> spawns;
@@ -1070,6 +1200,19 @@ public final class PoolCore<W> {
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
+            if (exit != null) {
+                Consumer<? super WorkerExit> l = exitListener;
+                if (l != null) {
+                    try {
+                        l.accept(exit);
+                    } catch (RuntimeException e) {
+                        LOG.warn("pool {}: worker exit listener failed on {}", settings.name(), exit, e);
+                    }
+                }
+                if (exit.reason() != ExitReason.CRASH && exit.reason() != ExitReason.STOPPED) {
+                    LOG.info("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
+                }
+            }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
             if (spawns != null) for (int slot : spawns) PoolCore.this.spawn(slot);

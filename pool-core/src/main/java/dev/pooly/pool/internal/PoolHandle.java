@@ -45,7 +45,7 @@ public final class PoolHandle implements Pool {
         this.spec = spec;
         this.settings = new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
                 spec.maxOverflow(), spec.strategy(), spec.overflowTtl(), spec.maxUses(), spec.leaseTimeout(),
-                spec.onAbandon(), spec.intensity(), spec.worker().backoff());
+                spec.onAbandon(), spec.intensity(), spec.worker().backoff(), spec.health());
     }
 
     /** The pool's subtree: its supervisor (one_for_all) over the workers supervisor and the server. */
@@ -60,6 +60,18 @@ public final class PoolHandle implements Pool {
     @Override public String name() { return spec.name(); }
 
     @Override public PoolSpec spec() { return spec; }
+
+    /** Listeners of worker exits; the set is read by every incarnation, so none is lost across a pool restart. */
+    private final java.util.List<java.util.function.Consumer<? super dev.pooly.pool.WorkerExit>> exitListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override public void onWorkerExit(java.util.function.Consumer<? super dev.pooly.pool.WorkerExit> listener) {
+        exitListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void workerExited(dev.pooly.pool.WorkerExit exit) {
+        for (var l : exitListeners) l.accept(exit);
+    }
 
     @Override public Lease checkout(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -152,6 +164,7 @@ public final class PoolHandle implements Pool {
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
             core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name()), reason -> context.crash(reason, null));
+            core.onWorkerExit(handle::workerExited);
             handle.attach(core);
             core.fill();
         }

@@ -52,6 +52,11 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
 
     @Override public String id(PooledProcess worker) { return worker.process().id(); }
 
+    @Override public String probe(PooledProcess worker, String request) throws java.io.IOException {
+        worker.channel().writeLine(request);
+        return worker.channel().readLine();
+    }
+
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
 
     @Override public void dismiss(PooledProcess worker) {

@@ -20,6 +20,15 @@ public interface WorkerSource<W> {
         return start();
     }
 
+    /**
+     * Writes {@code request} to the worker and returns its next line (null at end of stream): a health
+     * check. Blocks; the pool bounds it by killing the worker. Called without the pool lock, while the
+     * worker is held by the checker.
+     */
+    default String probe(W worker, String request) throws java.io.IOException {
+        throw new UnsupportedOperationException("these workers cannot be health-checked");
+    }
+
     /** The worker's id as status shows it; by default its pid. */
     default String id(W worker) {
         return String.valueOf(pid(worker));

@@ -34,6 +34,21 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     volatile long restartAtNanos;
     /** Why the last incarnation ended, or null. Read by status(). */
     volatile dev.pooly.supervisor.ExitReason lastExit;
+    /**
+     * Why the current incarnation is about to end, set just before Pooly itself ends it (kill, health,
+     * memory); taken by the next exit. Any thread.
+     */
+    volatile dev.pooly.supervisor.ExitReason exitIntent;
+
+    /** The reason of an exit with {@code status}, recorded as {@link #lastExit}. Actor thread. */
+    dev.pooly.supervisor.ExitReason exitReason(ExitStatus status) {
+        dev.pooly.supervisor.ExitReason intent = exitIntent;
+        exitIntent = null;
+        dev.pooly.supervisor.ExitReason reason = intent != null ? intent
+                : status instanceof ExitStatus.Shutdown ? dev.pooly.supervisor.ExitReason.STOPPED : dev.pooly.supervisor.ExitReason.CRASH;
+        lastExit = reason;
+        return reason;
+    }
 
     Child(ChildSpec spec, SupervisorActor owner) {
         this.spec = spec;

@@ -207,7 +207,7 @@ public final class SupervisorActor implements Supervisor {
     private void onExit(Child c, long generation, ExitStatus status) {
         if (!children.contains(c) || generation != c.generation || !alive) return; // stale: stopped or restarted since
         c.generation++;
-        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status));
+        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status, c.exitReason(status)));
         if (status.abnormal()) c.lastError = status.toString();
         c.afterExit();
         if (c instanceof ProcessNode p && p.dynamic) {
@@ -255,7 +255,8 @@ public final class SupervisorActor implements Supervisor {
             Child c = affected.get(i);
             if (c != failed && c.isRunning()) {
                 c.stop();
-                publish(new SupervisionEvent.Exited(c.path, c.id(), 0, new ExitStatus.Shutdown()));
+                ExitStatus stopped = new ExitStatus.Shutdown();
+                publish(new SupervisionEvent.Exited(c.path, c.id(), 0, stopped, c.exitReason(stopped)));
             }
         }
         List<Child> toStart = new ArrayList<>();
@@ -309,7 +310,8 @@ public final class SupervisorActor implements Supervisor {
                 long pid = c.pid();
                 boolean wasRunning = c.isRunning();
                 c.stop();
-                if (wasRunning) publish(new SupervisionEvent.Exited(c.path, c.id(), pid, new ExitStatus.Shutdown()));
+                ExitStatus stopped = new ExitStatus.Shutdown();
+                if (wasRunning) publish(new SupervisionEvent.Exited(c.path, c.id(), pid, stopped, c.exitReason(stopped)));
             }
         }
     }
@@ -406,7 +408,10 @@ public final class SupervisorActor implements Supervisor {
     }
 
     void killProcesses() {
-        for (Child c : children) c.killProcesses();
+        for (Child c : children) {
+            if (c.isRunning()) c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+            c.killProcesses();
+        }
     }
 
     // ---- Supervisor -----------------------------------------------------------------------------
@@ -576,7 +581,8 @@ public final class SupervisorActor implements Supervisor {
         if (c.state == NodeStatus.State.STOPPED) return;
         long pid = c.pid();
         c.stop();
-        publish(new SupervisionEvent.Exited(c.path, c.id(), pid, new ExitStatus.Shutdown()));
+        ExitStatus stopped = new ExitStatus.Shutdown();
+        publish(new SupervisionEvent.Exited(c.path, c.id(), pid, stopped, c.exitReason(stopped)));
     }
 
     @Override public CompletableFuture<Void> killChild(String id) {
@@ -588,7 +594,9 @@ public final class SupervisorActor implements Supervisor {
         Optional<SupervisorActor> owner = ownerOf(id);
         if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
         // Not through the owner's mailbox: a kill must land even while the owner is busy.
-        return owner.get().direct(id).kill();
+        Child c = owner.get().direct(id);
+        c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+        return c.kill();
     }
 
     @Override public CompletableFuture<Void> shutdown() {
