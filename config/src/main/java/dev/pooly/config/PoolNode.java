@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param maxSeconds     ... within this many seconds
  * @param backoff        how replacing a worker that crashed soon after it started is delayed
  * @param health         the workers' health check, or null for none
+ * @param maxMemory      bytes of RSS each worker's process tree may use; 0 = no limit
  */
 public record PoolNode(
         String name,
@@ -46,7 +47,8 @@ public record PoolNode(
         int maxSeconds,
         Location location,
         BackoffSetting backoff,
-        PoolHealthSetting health) implements ChildNode {
+        PoolHealthSetting health,
+        long maxMemory) implements ChildNode {
 
     public PoolNode {
         Objects.requireNonNull(name, "name");
@@ -75,7 +77,7 @@ public record PoolNode(
                     OnAbandon onAbandon, ReadySetting ready, ShutdownSetting shutdown, int maxRestarts, int maxSeconds,
                     Location location) {
         this(name, command, env, cwd, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout,
-                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null);
+                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null, 0);
     }
 
     /** The pool's {@link #name()}. */

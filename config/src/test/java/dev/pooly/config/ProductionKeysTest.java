@@ -104,6 +104,20 @@ class ProductionKeysTest {
                 "pooly.yaml:14:18: health every 0s checks nothing unless on_checkout is true");
     }
 
+    @Test
+    void poolMaxMemoryIsASize() throws ConfigException {
+        PoolyConfig config = ConfigLoader.load(HEAD + """
+                    - pool: {name: q, command: [cat], max_memory: 256MB}
+                    - pool: {name: r, command: [cat]}
+                """, "pooly.yaml");
+        assertThat(((PoolNode) config.root().children().get(0)).maxMemory()).isEqualTo(256L << 20);
+        assertThat(((PoolNode) config.root().children().get(1)).maxMemory()).isZero();
+        assertThat(problems(HEAD + """
+                    - pool: {name: q, command: [cat], max_memory: -5MB}
+                """)).containsExactly("pooly.yaml:4:51: bad size '-5MB' for max_memory: write a whole number of bytes, "
+                + "optionally with KB, MB or GB, e.g. 512, 64KB, 10MB, 1GB");
+    }
+
     private static List<String> problems(String yaml) {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(yaml, "pooly.yaml"));
         assertThat(e).as("a ConfigException for:%n%s", yaml).isNotNull();

@@ -76,7 +76,8 @@ public final class TreeBuilder {
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())),
                 node.health() == null ? null : new PoolHealth(node.health().request(), node.health().expect(),
-                        node.health().every(), node.health().timeout(), node.health().onCheckout()));
+                        node.health().every(), node.health().timeout(), node.health().onCheckout()),
+                node.maxMemory());
         Pools.PoolTree tree = Pools.create(spec);
         pools.put(node.name(), tree.pool());
         return tree.spec();

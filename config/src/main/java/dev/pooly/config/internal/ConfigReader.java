@@ -252,7 +252,8 @@ public final class ConfigReader {
                 reader.integer("max_seconds", MAX_SECONDS, 1),
                 entry.keyLocation(),
                 backoff(reader),
-                poolHealth(reader));
+                poolHealth(reader),
+                reader.size("max_memory", 0));
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */

@@ -73,6 +73,8 @@ import java.util.function.Consumer;
 public final class PoolCore<W> {
     private static final Logger LOG = LoggerFactory.getLogger("pooly.pool");
     private static final Duration SWEEP_PERIOD = Duration.ofMillis(25);
+    /** How often every worker's memory is sampled when max_memory is set (PM2 samples every 30 s). */
+    private static final Duration MEMORY_PERIOD = Duration.ofMillis(500);
     private static final PoolException CANCELLED = new PoolException("cancelled");
 
     /**
@@ -80,10 +82,11 @@ public final class PoolCore<W> {
      *
      * @param backoff delays the replacement of a worker that crashed soon after it became ready
      * @param health  the workers' health check, or null
+     * @param maxMemory bytes a worker's process tree may use; 0 = no limit
      */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
                            Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon,
-                           Intensity intensity, Backoff backoff, PoolHealth health) {
+                           Intensity intensity, Backoff backoff, PoolHealth health, long maxMemory) {
         public Settings {
             java.util.Objects.requireNonNull(backoff, "backoff");
         }
@@ -91,7 +94,7 @@ public final class PoolCore<W> {
         /** Settings without backoff: a crashed worker is replaced at once. */
         public Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy, Duration overflowTtl,
                         int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
-            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE, null);
+            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE, null, 0);
         }
     }
 
@@ -140,6 +143,8 @@ public final class PoolCore<W> {
         final String id;
         /** Why the pool stopped it, set as it becomes LEAVING; null for a worker that died on its own. */
         volatile ExitReason leaving;
+        /** Its process tree was found over max_memory while it was lent: replaced at checkin. */
+        volatile String overMemory;
         Worker<W> prev, next;
 
         Worker(W resource, long pid, int slot, String id) {
@@ -379,6 +384,8 @@ public final class PoolCore<W> {
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
     private volatile String lastError;
     private final PoolClock.Scheduled sweeper;
+    /** The periodic memory sampling of every worker (max_memory), or null. */
+    private final PoolClock.Scheduled memoryRounds;
     /** The periodic health check of idle workers, or null. */
     private final PoolClock.Scheduled healthRounds;
 
@@ -395,6 +402,7 @@ public final class PoolCore<W> {
         this.sweeper = clock.every(SWEEP_PERIOD, this::sweep);
         PoolHealth health = settings.health();
         this.healthRounds = health == null || health.every().isZero() ? null : clock.every(health.every(), this::checkIdleWorkers);
+        this.memoryRounds = settings.maxMemory() <= 0 ? null : clock.every(MEMORY_PERIOD, this::checkMemory);
     }
 
     public Settings settings() { return settings; }
@@ -669,7 +677,12 @@ public final class PoolCore<W> {
                 return;
             }
             w.to(WorkerState.IDLE, settings.name());
-            if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
+            if (w.overMemory != null) {
+                w.leaving = ExitReason.MEMORY;
+                lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
+                LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
+                retire(w, fx);
+            } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
                 w.leaving = ExitReason.MAX_USES;
                 retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
             } else {
@@ -949,6 +962,41 @@ public final class PoolCore<W> {
         return giveUp;
     }
 
+    // ---- memory limits ------------------------------------------------------------------------------
+
+    /**
+     * Periodic: samples each worker's process tree (off the lock: reading /proc is I/O). An idle worker
+     * over max_memory is replaced now; a lent one is marked and replaced when it is checked in.
+     */
+    private void checkMemory() {
+        long limit = settings.maxMemory();
+        for (Worker<W> w : live) {
+            WorkerState state = w.state;
+            if ((state != WorkerState.IDLE && state != WorkerState.BUSY) || w.overMemory != null) continue;
+            long used = source.memory(w.resource);
+            if (used <= limit) continue;
+            String why = "uses " + (used >> 20) + " MB, over max_memory " + (limit >> 20) + " MB";
+            w.overMemory = why;
+            Effects fx = new Effects();
+            // The sample was taken without the lock: the worker may have been lent (then checkin replaces it) or have left.
+            lock.lock();
+            try {
+                if (w.state == WorkerState.IDLE) {
+                    idle.remove(w); // an overflow_ttl timer for this stay finds it LEAVING and does nothing
+                    w.leaving = ExitReason.MEMORY;
+                    lastError = "worker " + w.pid + " " + why;
+                    retire(w, fx);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (w.leaving == ExitReason.MEMORY) {
+                LOG.warn("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
+            }
+            fx.run();
+        }
+    }
+
     // ---- health checks ------------------------------------------------------------------------------
 
     private boolean checksOnCheckout() {
@@ -1095,6 +1143,7 @@ public final class PoolCore<W> {
         }
         sweeper.cancel();
         if (healthRounds != null) healthRounds.cancel();
+        if (memoryRounds != null) memoryRounds.cancel();
         fx.run();
     }
 

@@ -45,7 +45,7 @@ public final class PoolHandle implements Pool {
         this.spec = spec;
         this.settings = new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
                 spec.maxOverflow(), spec.strategy(), spec.overflowTtl(), spec.maxUses(), spec.leaseTimeout(),
-                spec.onAbandon(), spec.intensity(), spec.worker().backoff(), spec.health());
+                spec.onAbandon(), spec.intensity(), spec.worker().backoff(), spec.health(), spec.maxMemory());
     }
 
     /** The pool's subtree: its supervisor (one_for_all) over the workers supervisor and the server. */

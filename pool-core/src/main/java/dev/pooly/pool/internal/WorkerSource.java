@@ -29,6 +29,14 @@ public interface WorkerSource<W> {
         throw new UnsupportedOperationException("these workers cannot be health-checked");
     }
 
+    /**
+     * Bytes of memory the worker's whole process tree uses (RSS), or 0 if unknown. May read /proc:
+     * called without the pool lock, about once a second per worker when max_memory is set.
+     */
+    default long memory(W worker) {
+        return 0;
+    }
+
     /** The worker's id as status shows it; by default its pid. */
     default String id(W worker) {
         return String.valueOf(pid(worker));
