@@ -19,7 +19,9 @@ work=$(mktemp -d)
 daemon_pid=""
 cleanup() { [ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-pooly() { local cmd=$1; shift; "$java" -jar "$jar" "$cmd" -s "$work/pooly.sock" "$@"; }
+# Through bin/pooly, with its JVM options for the daemon and for clients, as users run it.
+export POOLY_JAR=$jar JAVA_HOME=${java%/bin/java} POOLY_CACHE_DIR=$work/cache
+pooly() { local cmd=$1; shift; "$root/bin/pooly" "$cmd" -s "$work/pooly.sock" "$@"; }
 start_daemon() { # $1 = pool size
   cat > "$work/pooly.yaml" <<YAML
 version: 1
@@ -29,7 +31,7 @@ supervisor:
   children:
     - pool: {name: cat, command: [cat], size: $1, max_overflow: 0}
 YAML
-  "$java" -jar "$jar" daemon -c "$work/pooly.yaml" 2>"$work/daemon.log" &
+  "$root/bin/pooly" daemon -c "$work/pooly.yaml" 2>"$work/daemon.log" &
   daemon_pid=$!
   until pooly status --json >/dev/null 2>&1; do sleep 0.05; done
 }

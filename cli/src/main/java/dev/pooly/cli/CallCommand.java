@@ -1,9 +1,10 @@
 package dev.pooly.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -36,17 +39,29 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POOL", description = "The pool's name.")
     String pool;
 
+    // The same option, field and wire name as the daemon's branch (issue 9) adds, so the two merge as one.
+    @Option(names = "--request-timeout", paramLabel = "D", converter = DurationConverter.class,
+            description = "A request not answered within D: the worker is killed and replaced, and the call exits 75 (0s: no limit).")
+    Duration requestTimeout;
+
     @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
     String request;
 
     @Override public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        return run(spec.commandLine().getOut());
+    }
+
+    /** Runs the command with its answers on {@code out}, for picocli and for {@link FastPath}. */
+    int run(PrintWriter out) {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            client.call(lease.request(pool, "lines"));
+            Map<String, Object> lease = this.lease.request(pool, "lines");
+            if (requestTimeout != null && !requestTimeout.isZero()) lease.put("request_timeout_ms", Math.max(1, requestTimeout.toMillis()));
+            client.call(lease);
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
-            Thread printer = Thread.ofVirtual().name("pooly-call-printer").start(() -> print(client, out, failure));
-            // stdin on its own daemon thread: when the worker dies mid-call the printer ends, and the
-            // command must end with it, not wait for the next line a terminal user may never type.
+            // The answers are printed on this thread. stdin is read on a daemon thread of its own: when the
+            // worker dies mid-call the printing ends, and the command must end with it, not wait for the
+            // next line a terminal user may never type. Platform threads, not virtual ones: the first
+            // virtual thread starts the JDK's scheduler and pollers, a cost a short-lived client does not repay.
             Thread.ofPlatform().daemon(true).name("pooly-call-stdin").start(() -> {
                 try {
                     if (request != null) {
@@ -54,34 +69,40 @@ final class CallCommand implements Callable<Integer> {
                     } else {
                         BufferedReader in = new BufferedReader(new InputStreamReader(pooly.stdin, StandardCharsets.UTF_8), 64 * 1024);
                         String text;
-                        while ((text = in.readLine()) != null && printer.isAlive()) {
+                        while ((text = in.readLine()) != null && failure.get() == null) {
                             // Flush at the end of each burst of input: batches piped input, keeps typed lines prompt.
                             client.send(line(text), !in.ready());
                         }
                     }
-                    client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+                    client.send(Messages.of("op", "checkin"), true);
                 } catch (IOException | RuntimeException e) {
                     // The printer reports the daemon's explanation, or the lost connection.
                     failure.compareAndSet(null, new CliException(ExitCode.FAILURE, "cannot send to the daemon: " + e.getMessage()));
                     client.close();
                 }
             });
-            join(printer);
+            print(client, out, failure);
             if (failure.get() != null) throw failure.get();
         }
         return ExitCode.OK;
     }
 
-    private static JsonNode line(String text) {
-        return ControlClient.JSON.createObjectNode().put("line", text);
+    private static Map<String, Object> line(String text) {
+        return Messages.of("line", text);
     }
 
+    /**
+     * Prints answers until the daemon ends the session. {@code print} and a '\n' rather than
+     * {@code println}: the command line's writer flushes on every println, and one write to stdout
+     * per answer is most of a pipelined call's cost per line; it is flushed at the end of each burst.
+     */
     private static void print(ControlClient client, PrintWriter out, AtomicReference<RuntimeException> failure) {
         try {
             while (true) {
-                JsonNode message = client.receive();
-                if (message.has("line")) {
-                    out.println(message.get("line").asText());
+                Map<String, Object> message = client.receive();
+                if (message.get("line") instanceof String answer) {
+                    out.print(answer);
+                    out.print('\n');
                     if (!client.ready()) out.flush();
                 } else {
                     out.flush();
@@ -91,15 +112,8 @@ final class CallCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             out.flush();
+            // The daemon's explanation (or the lost connection) wins over the stdin thread's "cannot send".
             failure.set(e);
-        }
-    }
-
-    private static void join(Thread t) {
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

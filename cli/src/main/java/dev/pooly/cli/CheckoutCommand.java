@@ -1,7 +1,7 @@
 package dev.pooly.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,12 +35,14 @@ final class CheckoutCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            JsonNode granted = client.call(lease.request(pool, "bytes"));
-            spec.commandLine().getErr().println("pooly: checked out " + pool + " worker " + granted.path("pid").asLong());
+            Map<String, Object> granted = client.call(lease.request(pool, "bytes"));
+            spec.commandLine().getErr().println("pooly: checked out " + pool + " worker " + Messages.number(granted, "pid", -1));
             spec.commandLine().getErr().flush();
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             OutputStream out = pooly.stdout;
-            Thread relay = Thread.ofVirtual().name("pooly-checkout-relay").start(() -> relay(client, out, failure));
+            // A platform thread: the first virtual thread would start the JDK's scheduler and pollers, tens of
+            // milliseconds of a short-lived client's start-up for nothing.
+            Thread relay = Thread.ofPlatform().name("pooly-checkout-relay").start(() -> relay(client, out, failure));
             // stdin on its own daemon thread, so that a worker dying ends the command at once.
             InputStream in = pooly.stdin;
             Thread.ofPlatform().daemon(true).name("pooly-checkout-stdin").start(() -> {
@@ -47,9 +50,9 @@ final class CheckoutCommand implements Callable<Integer> {
                 try {
                     int n;
                     while ((n = in.read(buf)) > 0 && relay.isAlive()) {
-                        client.send(ControlClient.JSON.createObjectNode().put("data", Base64.getEncoder().encodeToString(Arrays.copyOf(buf, n))), true);
+                        client.send(Messages.of("data", Base64.getEncoder().encodeToString(Arrays.copyOf(buf, n))), true);
                     }
-                    client.send(ControlClient.JSON.createObjectNode().put("op", "checkin"), true);
+                    client.send(Messages.of("op", "checkin"), true);
                 } catch (IOException | RuntimeException e) {
                     failure.compareAndSet(null, new CliException(ExitCode.FAILURE, "cannot send to the daemon: " + e.getMessage()));
                     client.close();
@@ -68,9 +71,9 @@ final class CheckoutCommand implements Callable<Integer> {
     private static void relay(ControlClient client, OutputStream out, AtomicReference<RuntimeException> failure) {
         try {
             while (true) {
-                JsonNode message = client.receive();
-                if (message.has("data")) {
-                    out.write(Base64.getDecoder().decode(message.get("data").asText()));
+                Map<String, Object> message = client.receive();
+                if (message.get("data") instanceof String data) {
+                    out.write(Base64.getDecoder().decode(data));
                     out.flush();
                 } else {
                     ControlClient.expectOk(message);

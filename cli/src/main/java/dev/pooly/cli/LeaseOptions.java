@@ -1,10 +1,10 @@
 package dev.pooly.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.Map;
 
 /** {@code --timeout D} and {@code --no-wait}, shared by {@code call} and {@code checkout}. */
 final class LeaseOptions {
@@ -15,8 +15,8 @@ final class LeaseOptions {
     @Option(names = "--no-wait", description = "Exit 75 at once if no worker is free and no overflow worker can start.")
     boolean noWait;
 
-    ObjectNode request(String pool, String mode) {
-        ObjectNode request = ControlClient.JSON.createObjectNode().put("op", "lease").put("pool", pool).put("mode", mode);
+    Map<String, Object> request(String pool, String mode) {
+        Map<String, Object> request = Messages.of("op", "lease", "pool", pool, "mode", mode);
         if (timeout != null) request.put("timeout_ms", timeout.toMillis());
         if (noWait) request.put("no_wait", true);
         return request;

@@ -1,6 +1,7 @@
 package dev.pooly.cli;
 
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +23,7 @@ abstract class NodeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            client.call(ControlClient.JSON.createObjectNode().put("op", op()).put("id", id));
+            client.call(Messages.of("op", op(), "id", id));
         }
         spec.commandLine().getOut().println("pooly: " + op() + " " + id + ": done");
         return ExitCode.OK;

@@ -5,26 +5,38 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The {@code pooly} command: the daemon and its client commands. {@link #commandLine} builds the
  * one {@link CommandLine} that both {@link #main} and the tests use.
+ *
+ * <p>Start-up matters here: {@code pooly call} from a shell should cost little more than the round
+ * trip it asks for. picocli builds a command's model by reflection, so {@link #main} builds only the
+ * subcommand it was asked to run ({@link #commandLine(InputStream, OutputStream, OutputStream, String...)});
+ * the whole tree is built when the root's own help or an unknown command needs it.
  */
 @Command(name = "pooly", mixinStandardHelpOptions = true, versionProvider = Pooly.Version.class,
         description = "Supervises OS processes like Erlang/OTP and pools them like poolboy.",
-        subcommands = {DaemonCommand.class, ValidateCommand.class, StatusCommand.class, CallCommand.class,
-                CheckoutCommand.class, NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Restart.class,
-                NodeCommand.Kill.class, ShutdownCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  pooly daemon -c config/examples/pooly.yaml",
                 "  pooly status -c config/examples/pooly.yaml",
-                "  echo hello | pooly call upper -c config/examples/pooly.yaml",
-                "", "Exit codes: 0 ok, 1 failure, 64 usage, 65 invalid config, 69 daemon unreachable or unknown pool/id,",
-                "75 pool full or checkout timed out."})
+                "  echo hello | pooly call upper -c config/examples/pooly.yaml"},
+        // Also the man page's EXIT STATUS section.
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {" 0:ok", " 1:failure: a worker died mid-call, the root supervisor gave up", "64:usage error",
+                "65:invalid config", "69:daemon not reachable, or unknown pool or id", "75:pool full (--no-wait) or checkout timed out"})
 public final class Pooly implements Runnable {
     @Spec CommandSpec spec;
 
@@ -41,9 +53,47 @@ public final class Pooly implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
-    /** The command line for {@code main} and for tests: text goes to {@code out}/{@code err}. */
+    /** Every subcommand by name, in the order the usage lists them; each built only when it is needed. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> all = new LinkedHashMap<>();
+        all.put("daemon", DaemonCommand::new);
+        all.put("validate", ValidateCommand::new);
+        all.put("status", StatusCommand::new);
+        all.put("call", CallCommand::new);
+        all.put("checkout", CheckoutCommand::new);
+        all.put("start", NodeCommand.Start::new);
+        all.put("stop", NodeCommand.Stop::new);
+        all.put("restart", NodeCommand.Restart::new);
+        all.put("kill", NodeCommand.Kill::new);
+        all.put("shutdown", ShutdownCommand::new);
+        all.put("help", CommandLine.HelpCommand::new);
+        return Collections.unmodifiableMap(all);
+    }
+
+    /** The whole command line, every subcommand included (tests, help, man pages, completion): text goes to {@code out}/{@code err}. */
     public static CommandLine commandLine(InputStream in, OutputStream out, OutputStream err) {
+        return build(in, out, err, SUBCOMMANDS.keySet());
+    }
+
+    /**
+     * The command line that runs {@code args}: the root and only the subcommand {@code args[0]} names,
+     * or the whole tree when {@code args[0]} is not a subcommand (or is {@code help}, which needs its
+     * siblings). What it prints and returns for {@code args} is what the whole tree would.
+     */
+    static CommandLine commandLine(InputStream in, OutputStream out, OutputStream err, String... args) {
+        String first = args.length == 0 ? "" : args[0];
+        boolean one = SUBCOMMANDS.containsKey(first) && !first.equals("help");
+        return build(in, out, err, one ? Set.of(first) : SUBCOMMANDS.keySet());
+    }
+
+    private static CommandLine build(InputStream in, OutputStream out, OutputStream err, Set<String> names) {
         CommandLine cli = new CommandLine(new Pooly(in, out));
+        // Subcommands first: the settings below reach only the subcommands already added.
+        SUBCOMMANDS.forEach((name, command) -> {
+            if (names.contains(name)) cli.addSubcommand(name, command.get());
+        });
         cli.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -63,8 +113,15 @@ public final class Pooly implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = commandLine(System.in, System.out, System.err).execute(args);
-        System.out.flush();
+        // The raw descriptors: System.out would flush at every line break, and the writers above buffer already.
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        Optional<Integer> fast = FastPath.run(args, System.in, out, err);
+        if (fast.isPresent()) System.exit(fast.get());
+        CommandLine cli = commandLine(System.in, out, err, args);
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
         System.exit(code);
     }
 

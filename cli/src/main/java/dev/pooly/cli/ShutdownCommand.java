@@ -1,6 +1,7 @@
 package dev.pooly.cli;
 
 import dev.pooly.cli.client.ControlClient;
+import dev.pooly.cli.client.Messages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +19,7 @@ final class ShutdownCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
-            client.call(ControlClient.JSON.createObjectNode().put("op", "shutdown"));
+            client.call(Messages.of("op", "shutdown"));
         }
         spec.commandLine().getOut().println("pooly: shutting down");
         return ExitCode.OK;

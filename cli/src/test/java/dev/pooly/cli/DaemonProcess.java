@@ -446,7 +446,10 @@ final class DaemonProcess implements AutoCloseable {
         static Launch prepare() {
             assertThat(JAR).as("the shaded CLI jar; run `mvn -pl cli verify`, which packages it first").exists();
             List<String> jit = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-            boolean aot = Runtime.version().feature() >= 25;
+            // A class-data archive (dynamic CDS), as bin/pooly uses, not JDK 25's AOT cache: on Temurin
+            // 25.0.3 assembling an AOT cache of this jar crashes the JVM (archiveHeapWriter.cpp:757),
+            // leaving an empty file that every later JVM complains about on stderr.
+            boolean aot = false;
             try {
                 Path dir = Files.createDirectories(Path.of("target/it-cds").toAbsolutePath());
                 String name = "pooly-" + fingerprint(JAR);
@@ -469,7 +472,7 @@ final class DaemonProcess implements AutoCloseable {
                         "-jar", jar.toString(), "status", "--json", "-c", config.toString()));
                 Process run = new ProcessBuilder(training).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                if (run.waitFor(2, TimeUnit.MINUTES) && Files.exists(temp)) {
+                if (run.waitFor(2, TimeUnit.MINUTES) && run.exitValue() == 0 && Files.exists(temp) && Files.size(temp) > 0) {
                     Files.move(temp, cache, StandardCopyOption.ATOMIC_MOVE);
                     return new Launch(jar, options);
                 }

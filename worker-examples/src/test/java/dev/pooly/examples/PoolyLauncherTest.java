@@ -133,6 +133,70 @@ class PoolyLauncherTest {
     }
 
     @Test
+    void launcherSplitsQuotedJavaOptionsWithoutExpandingAnything() throws Exception {
+        javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
+
+        Run run = launch(Map.of("POOLY_JAVA_OPTS", "-Done='a b' \"-Dtwo=c  d\" -Dthree=$(touch pwned) -Dfour=$HOME"), "status");
+
+        assertThat(run.stdoutLines()).containsExactly("ran path-21",
+                "arg:-Done=a b", "arg:-Dtwo=c  d", "arg:-Dthree=$(touch", "arg:pwned)", "arg:-Dfour=$HOME",
+                "arg:-jar", "arg:" + fakeJar, "arg:status", "cwd:" + tmp);
+        assertThat(tmp.resolve("pwned")).doesNotExist();
+    }
+
+    @Test
+    void launcherRefusesJavaOptionsWithAnUnbalancedQuote() throws Exception {
+        javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
+
+        Run run = launch(Map.of("POOLY_JAVA_OPTS", "-Dx='a b"), "status");
+
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.stdout()).isEmpty();
+        assertThat(run.stderr()).startsWith("pooly: POOLY_JAVA_OPTS: cannot split it into options (unmatched single quote");
+    }
+
+    @Test
+    void launcherGivesTheDaemonASmallUncommittingHeap() throws Exception {
+        javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
+        Map<String, String> defaults = new HashMap<>();
+        defaults.put("POOLY_JAVA_OPTS", null);
+
+        Run run = launch(defaults, "daemon", "-c", "pooly.yaml");
+
+        assertThat(run.stdoutLines()).containsExactly("ran path-21",
+                "arg:-XX:+UseSerialGC", "arg:-Xms8m", "arg:-Xmx256m", "arg:-XX:MaxHeapFreeRatio=20", "arg:-XX:MinHeapFreeRatio=5",
+                "arg:-Xss512k", "arg:-XX:TieredStopAtLevel=1", "arg:-XX:ReservedCodeCacheSize=32m", "arg:-XX:MaxMetaspaceSize=128m",
+                "arg:-jar", "arg:" + fakeJar, "arg:daemon", "arg:-c", "arg:pooly.yaml", "cwd:" + tmp);
+    }
+
+    @Test
+    void launcherGivesClientsAClassDataArchiveNamedByTheJarsVersion() throws Exception {
+        javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
+        Path cache = tmp.resolve("cache");
+        Map<String, String> defaults = new HashMap<>();
+        defaults.put("POOLY_JAVA_OPTS", null);
+        defaults.put("POOLY_CACHE_DIR", cache.toString());
+
+        List<String> first = launch(defaults, "call", "upper", "hi").stdoutLines();
+        // An archive of this jar's earlier version goes; an unrelated file stays.
+        String archive = first.stream().filter(a -> a.startsWith("arg:-XX:SharedArchiveFile=")).findFirst().orElseThrow()
+                .substring("arg:-XX:SharedArchiveFile=".length());
+        Files.writeString(Path.of(archive), "archive");
+        Files.writeString(cache.resolve("unrelated.jsa"), "keep");
+        Files.writeString(fakeJar, "a new version of the jar");
+        List<String> second = launch(defaults, "status").stdoutLines();
+
+        assertThat(first.subList(0, 6)).containsExactly("ran path-21", "arg:-XX:TieredStopAtLevel=1", "arg:-XX:+UseSerialGC",
+                "arg:-Xlog:disable", "arg:-XX:+AutoCreateSharedArchive", "arg:-XX:SharedArchiveFile=" + archive);
+        assertThat(Path.of(archive).getParent()).isEqualTo(cache);
+        String next = second.get(5).substring("arg:-XX:SharedArchiveFile=".length());
+        String place = archive.substring(0, archive.indexOf('-', archive.indexOf("client-") + "client-".length()) + 1);
+        assertThat(next).isNotEqualTo(archive).startsWith(place);
+        assertThat(Path.of(archive)).doesNotExist();
+        assertThat(cache.resolve("unrelated.jsa")).exists();
+    }
+
+    @Test
     void launcherRejectsAMissingPoolyJar() throws Exception {
         javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
 
@@ -163,6 +227,29 @@ class PoolyLauncherTest {
                 .containsExactly("args:-B -q -DskipTests -pl cli -am package", "cwd:" + repo);
         assertThat(run.stdoutLines()).containsExactly("ran path-21",
                 "arg:-jar", "arg:" + repo.resolve("cli/target/pooly.jar"), "arg:status", "cwd:" + tmp);
+    }
+
+    @Test
+    void twoFirstRunsAtOnceBuildTheJarOnce() throws Exception {
+        // We test this by starting two launchers at once on a repository without the jar, with a
+        // Maven that takes a while: without the lock both see the jar missing and both build.
+        Path repo = repoWithLauncher();
+        javaOnPath(fakeJdk(tmp.resolve("path-21"), "21", null));
+        Path mvnLog = tmp.resolve("mvn.log");
+        fakeMvn("""
+                echo build >> "%s"
+                sleep 2
+                mkdir -p cli/target && : > cli/target/pooly.jar
+                """.formatted(mvnLog));
+
+        Process first = launcherProcess(repo.resolve("bin/pooly"), "status");
+        Process second = launcherProcess(repo.resolve("bin/pooly"), "status");
+
+        assertThat(first.waitFor(WorkerProcess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(second.waitFor(WorkerProcess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(first.exitValue()).isZero();
+        assertThat(second.exitValue()).isZero();
+        assertThat(Files.readAllLines(mvnLog)).containsExactly("build");
     }
 
     @Test
@@ -204,6 +291,7 @@ class PoolyLauncherTest {
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("POOLY_JAR", jar.toString());
         builder.environment().remove("POOLY_JAVA_OPTS");
+        builder.environment().put("POOLY_CACHE_DIR", tmp.resolve("cache").toString());
 
         try (WorkerProcess pooly = WorkerProcess.start(builder)) {
             assertThat(pooly.receive()).isEqualTo("READY");
@@ -252,7 +340,8 @@ class PoolyLauncherTest {
     }
 
     private Run launch(Map<String, String> env, String... args) throws Exception {
-        Map<String, String> withJar = new HashMap<>(Map.of("POOLY_JAR", fakeJar.toString()));
+        Map<String, String> withJar = new HashMap<>();
+        withJar.put("POOLY_JAR", fakeJar.toString());
         withJar.putAll(env);
         return launchCopy(LAUNCHER, withJar, args);
     }
@@ -266,8 +355,27 @@ class PoolyLauncherTest {
         // Our fakes first; the system directories only for bash, sed, readlink and friends.
         environment.put("PATH", pathDir + ":/usr/bin:/bin");
         environment.put("POOLY_JVM_DIR", jvmDir.toString());
-        environment.putAll(env);
+        // Set but empty: the JVM gets exactly what a test asks for, none of the launcher's defaults.
+        environment.put("POOLY_JAVA_OPTS", "");
+        env.forEach((name, value) -> {
+            if (value == null) environment.remove(name);
+            else environment.put(name, value);
+        });
         return Run.of(builder, tmp);
+    }
+
+    /** Starts the launcher as {@link #launchCopy} would, without waiting for it. */
+    private Process launcherProcess(Path launcher, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(tmp.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Map<String, String> environment = builder.environment();
+        Stream.of("JAVA_HOME", "POOLY_JAR", "JDK_JAVA_OPTIONS").forEach(environment::remove);
+        environment.put("PATH", pathDir + ":/usr/bin:/bin");
+        environment.put("POOLY_JVM_DIR", jvmDir.toString());
+        environment.put("POOLY_JAVA_OPTS", "");
+        return builder.start();
     }
 
     private static Path upperJar(Path jar) throws IOException {
