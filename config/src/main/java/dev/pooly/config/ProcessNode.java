@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param env     added to the daemon's environment, in file order
  * @param cwd     absolute, resolved against the config file's directory
  * @param backoff how restarts after short runs are delayed
+ * @param health  its health check, or null
+ * @param maxMemory bytes of RSS its whole process tree may use; 0 = no limit
  */
 public record ProcessNode(
         String id,
@@ -24,7 +26,9 @@ public record ProcessNode(
         ShutdownSetting shutdown,
         ReadySetting ready,
         Location location,
-        BackoffSetting backoff) implements ChildNode {
+        BackoffSetting backoff,
+        ProcessHealthSetting health,
+        long maxMemory) implements ChildNode {
 
     public ProcessNode {
         Objects.requireNonNull(id, "id");
@@ -42,6 +46,6 @@ public record ProcessNode(
     /** A process with the default backoff. */
     public ProcessNode(String id, List<String> command, Map<String, String> env, Path cwd, RestartType restart,
                        ShutdownSetting shutdown, ReadySetting ready, Location location) {
-        this(id, command, env, cwd, restart, shutdown, ready, location, BackoffSetting.DEFAULT);
+        this(id, command, env, cwd, restart, shutdown, ready, location, BackoffSetting.DEFAULT, null, 0);
     }
 }

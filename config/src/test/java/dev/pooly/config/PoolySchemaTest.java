@@ -161,6 +161,7 @@ class PoolySchemaTest {
             case READY -> "/$defs/ready";
             case BACKOFF -> "/$defs/backoff";
             case POOL_HEALTH -> "/$defs/poolHealth";
+            case PROCESS_HEALTH -> "/$defs/processHealth";
         };
     }
 

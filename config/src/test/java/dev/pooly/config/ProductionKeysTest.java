@@ -118,6 +118,35 @@ class ProductionKeysTest {
                 + "optionally with KB, MB or GB, e.g. 512, 64KB, 10MB, 1GB");
     }
 
+    @Test
+    void processHealthAndMaxMemoryAreReadWithTheirDefaults() throws ConfigException {
+        PoolyConfig config = ConfigLoader.load(HEAD + """
+                    - process:
+                        id: p
+                        command: [sleep, "9"]
+                        health: {command: [sh, -c, "exit 0"], retries: 5}
+                        max_memory: 512MB
+                """, "pooly.yaml");
+        ProcessNode p = (ProcessNode) config.root().children().getFirst();
+        assertThat(p.health()).isEqualTo(new ProcessHealthSetting(List.of("sh", "-c", "exit 0"), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), 5, Duration.ofSeconds(10)));
+        assertThat(p.maxMemory()).isEqualTo(512L << 20);
+    }
+
+    @Test
+    void badProcessHealthValuesAreReportedAtTheirPlace() {
+        assertThat(problems(HEAD + """
+                    - process:
+                        id: p
+                        command: [sleep, "9"]
+                        health: {every: 0s, retries: 0, grace: soon}
+                """)).containsExactly(
+                "pooly.yaml:7:9: health needs a 'command': the check to run, exit 0 when healthy, e.g. [sh, -c, 'curl -fsS localhost:8080/health']",
+                "pooly.yaml:7:25: health every must be more than 0s",
+                "pooly.yaml:7:38: retries must be 1 or more, got 0",
+                "pooly.yaml:7:48: bad duration 'soon' for grace: write " + Durations.FORMS);
+    }
+
     private static List<String> problems(String yaml) {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(yaml, "pooly.yaml"));
         assertThat(e).as("a ConfigException for:%n%s", yaml).isNotNull();

@@ -18,6 +18,7 @@ import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.ChildSpec;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.LogSpec;
+import dev.pooly.supervisor.ProcessHealth;
 import dev.pooly.supervisor.ProcessSpec;
 import dev.pooly.supervisor.Readiness;
 import dev.pooly.supervisor.RestartType;
@@ -64,7 +65,10 @@ public final class TreeBuilder {
 
     private static ProcessSpec process(ProcessNode node, LogSpec logs) {
         return new ProcessSpec(node.id(), node.command(), node.env(), node.cwd(), restart(node.restart()),
-                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs, backoff(node.backoff()));
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs, backoff(node.backoff()),
+                node.health() == null ? null : new ProcessHealth(node.health().command(), node.health().every(),
+                        node.health().timeout(), node.health().retries(), node.health().grace()),
+                node.maxMemory());
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {

@@ -9,6 +9,7 @@ import dev.pooly.config.LogSettings;
 import dev.pooly.config.OnAbandon;
 import dev.pooly.config.PoolHealthSetting;
 import dev.pooly.config.PoolNode;
+import dev.pooly.config.ProcessHealthSetting;
 import dev.pooly.config.PoolStrategy;
 import dev.pooly.config.PoolyConfig;
 import dev.pooly.config.ProcessNode;
@@ -218,7 +219,9 @@ public final class ConfigReader {
                 shutdown(reader),
                 ready(reader),
                 entry.keyLocation(),
-                backoff(reader));
+                backoff(reader),
+                processHealth(reader),
+                reader.size("max_memory", 0));
     }
 
     private PoolNode pool(Mapping.Entry entry, Mapping mapping) {
@@ -343,6 +346,26 @@ public final class ConfigReader {
         return reader.duration(entry.get(), ", or brutal_kill or infinity")
                 .<ShutdownSetting>map(ShutdownSetting.Timeout::new)
                 .orElse(ShutdownSetting.DEFAULT);
+    }
+
+    private ProcessHealthSetting processHealth(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("health");
+        if (found.isEmpty()) return null;
+        Optional<Mapping> mapping = reader.mapping("health");
+        if (mapping.isEmpty()) return null;
+        SectionReader h = new SectionReader(ConfigSection.PROCESS_HEALTH, mapping.get(), found.get().keyLocation(), problems);
+        List<String> command = h.entry("command").isPresent() ? command(h) : List.of();
+        if (h.entry("command").isEmpty()) {
+            problems.add(found.get().keyLocation(), "health needs a 'command': the check to run, exit 0 when healthy, e.g. "
+                    + "[sh, -c, 'curl -fsS localhost:8080/health']");
+        }
+        Duration every = h.duration("every", ProcessHealthSetting.DEFAULT_EVERY);
+        Duration timeout = h.duration("timeout", ProcessHealthSetting.DEFAULT_TIMEOUT);
+        int retries = h.integer("retries", ProcessHealthSetting.DEFAULT_RETRIES, 1);
+        Duration grace = h.duration("grace", ProcessHealthSetting.DEFAULT_GRACE);
+        if (every.isZero()) problems.add(SectionReader.at(h.entry("every").orElseThrow()), "health every must be more than 0s");
+        if (timeout.isZero()) problems.add(SectionReader.at(h.entry("timeout").orElseThrow()), "health timeout must be more than 0s");
+        return new ProcessHealthSetting(command.isEmpty() ? List.of("?") : command, every, timeout, retries, grace);
     }
 
     private PoolHealthSetting poolHealth(SectionReader reader) {

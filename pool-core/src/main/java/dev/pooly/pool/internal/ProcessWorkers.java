@@ -53,7 +53,7 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public String id(PooledProcess worker) { return worker.process().id(); }
 
     @Override public long memory(PooledProcess worker) {
-        return TreeMemory.rss(worker.process().pid());
+        return dev.pooly.supervisor.ProcessMemory.treeRss(worker.process().pid());
     }
 
     @Override public String probe(PooledProcess worker, String request) throws java.io.IOException {

@@ -39,6 +39,8 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
      * memory); taken by the next exit. Any thread.
      */
     volatile dev.pooly.supervisor.ExitReason exitIntent;
+    /** What to say about that intended exit in last_error (a health check's output, the memory used), or null. */
+    volatile String exitNote;
 
     /** The reason of an exit with {@code status}, recorded as {@link #lastExit}. Actor thread. */
     dev.pooly.supervisor.ExitReason exitReason(ExitStatus status) {

@@ -51,6 +51,7 @@ final class ProcessNode extends Child {
         current = running;
         state = NodeStatus.State.RUNNING;
         running.exit().thenAccept(status -> notifyExit(gen, status));
+        if (!dynamic) Watchdog.watch(this, running);
     }
 
     RunningProcess current() { return current; }

@@ -207,7 +207,14 @@ public final class SupervisorActor implements Supervisor {
     private void onExit(Child c, long generation, ExitStatus status) {
         if (!children.contains(c) || generation != c.generation || !alive) return; // stale: stopped or restarted since
         c.generation++;
-        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status, c.exitReason(status)));
+        String note = c.exitNote;
+        c.exitNote = null;
+        dev.pooly.supervisor.ExitReason reason = c.exitReason(status);
+        if (note != null && (reason == dev.pooly.supervisor.ExitReason.HEALTH || reason == dev.pooly.supervisor.ExitReason.MEMORY)) {
+            // Stopped for its health or memory: abnormal whatever status it exited with, so it restarts as after a crash.
+            status = new ExitStatus.Crashed(note + " (then " + status + ")");
+        }
+        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status, reason));
         if (status.abnormal()) c.lastError = status.toString();
         c.afterExit();
         if (c instanceof ProcessNode p && p.dynamic) {
