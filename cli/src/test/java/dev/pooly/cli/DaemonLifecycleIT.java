@@ -194,6 +194,40 @@ class DaemonLifecycleIT {
         }
     }
 
+    /**
+     * We test this with a typo that names the config file itself as the socket, and with a
+     * directory: the daemon refuses to start (exit 1, the path named), starts nothing, and the file
+     * is left exactly as it was.
+     */
+    @Test
+    void controlSocketNamingAnExistingFileThatIsNoSocketIsAStartupErrorAndTheFileIsKept() throws IOException {
+        Path started = dir.resolve("started");
+        String yaml = """
+                version: 1
+                control: {socket: pooly.yaml}
+                logs: {dir: logs}
+                supervisor:
+                  children:
+                    - process: {id: marker, command: [sh, -c, 'echo started > %s; exec sleep 100000']}
+                """.formatted(started);
+        Path config = DaemonProcess.writeConfig(dir, yaml);
+        Files.createDirectories(dir.resolve("adir"));
+
+        try (DaemonProcess daemon = DaemonProcess.launch(config)) {
+            assertThat(daemon.awaitExit()).as(daemon::log).isEqualTo(ExitCode.FAILURE);
+            assertThat(daemon.log()).contains(config.toString()).contains("not a socket");
+        }
+        assertThat(Files.readString(config)).as("the config named as the socket").isEqualTo(yaml);
+        assertThat(started).as("a process was started").doesNotExist();
+
+        Path second = DaemonProcess.writeConfig(dir, yaml.replace("socket: pooly.yaml", "socket: adir"));
+        try (DaemonProcess daemon = DaemonProcess.launch(second)) {
+            assertThat(daemon.awaitExit()).as(daemon::log).isEqualTo(ExitCode.FAILURE);
+            assertThat(daemon.log()).contains(dir.resolve("adir").toString()).contains("directory");
+        }
+        assertThat(dir.resolve("adir")).isDirectory();
+    }
+
     @Test
     void rootSupervisorGivingUpExitsTheDaemonWith1() {
         Path config = DaemonProcess.writeConfig(dir, """

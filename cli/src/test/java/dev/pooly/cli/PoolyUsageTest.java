@@ -70,6 +70,8 @@ class PoolyUsageTest {
             call upper --timeout abc hello -s /nonexistent/pooly.sock | 'abc' is not a duration
             call upper --timeout -1s hello -s /nonexistent/pooly.sock | '-1s' is not a duration
             checkout upper --timeout 5 -s /nonexistent/pooly.sock     | '5' is not a duration
+            call upper --request-timeout soon hi -s /nonexistent/pooly.sock | 'soon' is not a duration
+            checkout upper --request-timeout 1s -s /nonexistent/pooly.sock  | --request-timeout
             call upper hello extra -s /nonexistent/pooly.sock   | Unmatched argument at index 3: 'extra'
             """)
     void usageErrorsExit64WithTheProblemAndTheUsage(String args, String problem) {

@@ -240,7 +240,9 @@ class LeaseIntegrityTest {
             Lease lease = p.checkout();
             ProcessHandle handle = lease.process();
             assertThat(handle.pid()).isEqualTo(lease.pid());
-            assertThat(handle.info().command()).hasValueSatisfying(c -> assertThat(c).endsWith("cat"));
+            // The worker may be lent before its launcher has exec'd the command: wait for the exec.
+            await().untilAsserted(() ->
+                    assertThat(handle.info().command()).hasValueSatisfying(c -> assertThat(c).endsWith("cat")));
 
             handle.destroyForcibly();
 

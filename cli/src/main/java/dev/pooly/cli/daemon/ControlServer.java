@@ -7,7 +7,6 @@ import dev.pooly.cli.ExitCode;
 import dev.pooly.pool.Pool;
 import dev.pooly.supervisor.Supervisor;
 import dev.pooly.supervisor.UnknownChildException;
-import dev.pooly.supervisor.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,13 +52,19 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code socket}. A stale socket file (nobody listening) is replaced; a live one means
-     * another daemon runs there, which is an error. The socket is bound in a private directory, made
-     * 0600 and only then renamed into place, so no other user can connect in between.
+     * Binds {@code socket}. Only a stale socket (a socket file nobody answers on, left by a daemon
+     * that was SIGKILLed) is replaced; a live one means another daemon runs there, and any other kind
+     * of file (a typo naming the config, a directory) is refused: the daemon never deletes a file it did
+     * not create. The socket is bound in a private directory, made 0600 and only then renamed into
+     * place, so no other user can connect in between.
      */
     public static ControlServer bind(Path socket) throws IOException {
         socket = socket.toAbsolutePath().normalize();
         if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!isSocket(socket)) {
+                throw new IOException("control.socket " + socket + " names an existing " + kind(socket)
+                        + ", not a socket; refusing to replace it (choose another control.socket path)");
+            }
             if (listening(socket)) {
                 throw new IOException("another pooly daemon is already listening on " + socket);
             }
@@ -82,6 +87,30 @@ public final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(privateDir);
         }
         return new ControlServer(socket, server);
+    }
+
+    private static boolean isSocket(Path path) throws IOException {
+        return !Files.isSymbolicLink(path) && "socket".equals(fileType(path));
+    }
+
+    /** What kind of file {@code path} is, for the error message. */
+    private static String kind(Path path) throws IOException {
+        if (Files.isSymbolicLink(path)) return "symbolic link";
+        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return "directory";
+        if (Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return "regular file";
+        return fileType(path);
+    }
+
+    /** {@code socket}, {@code fifo}, ... from the file's mode bits ({@code unix:mode}, Linux and other Unixes). */
+    private static String fileType(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return switch (mode & 0170000) {
+            case 0140000 -> "socket";
+            case 0010000 -> "fifo";
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            default -> "special file";
+        };
     }
 
     private static boolean listening(Path socket) {
@@ -139,7 +168,7 @@ public final class ControlServer implements AutoCloseable {
                         out.send(error(ExitCode.UNAVAILABLE, "no pool named '" + request.path("pool").asText("") + "'; pools: " + pools.keySet()));
                         return;
                     }
-                    new LeaseSession(pool, request, in, out).run();
+                    new LeaseSession(pool, request, in, out, channel).run();
                 }
                 default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, shutdown or lease"));
             }
@@ -187,7 +216,8 @@ public final class ControlServer implements AutoCloseable {
             // Closing is best effort; the file is what matters to the next daemon.
         }
         try {
-            Files.deleteIfExists(socket);
+            // Only our socket: should something else have been put at its path meanwhile, it stays.
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && isSocket(socket)) Files.delete(socket);
         } catch (IOException e) {
             LOG.warn("could not remove control socket {}: {}", socket, e.toString());
         }
