@@ -23,4 +23,4 @@ done
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -B -q -pl benchmarks -am package -DskipTests
 fi
-exec "$java" -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.Suite --out benchmarks/target/results "$@"
+exec "$java" --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.Suite --out benchmarks/target/results "$@"

@@ -7,8 +7,13 @@ import dev.pooly.pool.Pools;
 import dev.pooly.pool.StandalonePool;
 import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.Intensity;
+import dev.pooly.supervisor.ProcessChild;
 import dev.pooly.supervisor.ProcessSpec;
+import dev.pooly.supervisor.Shutdown;
 import dev.pooly.supervisor.SupervisionEvent;
+import dev.pooly.supervisor.SupervisionTree;
+import dev.pooly.supervisor.Supervisor;
+import dev.pooly.supervisor.SupervisorSpec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,10 +28,14 @@ import java.util.concurrent.locks.LockSupport;
  * machine load.
  *
  * <p>Per iteration: (1) {@code new ProcessBuilder("cat").start()} until it returns, then one line to
- * its first echo; (2) the same for the argv Pooly really execs ({@code setpriv --pdeathsig KILL --
- * setsid -- cat}); (3) SIGKILL the pool's only worker and poll the pool's status every ~20 us until an
- * idle worker with a new pid shows, then one request through it (in "to first reply", not in the
- * ready time); (4) a 150 ms pause. Prints {@code key=value} lines (milliseconds) for the suite.
+ * its first echo; (2) the same for the argv Pooly's ProcessBuilder path execs ({@code setpriv
+ * --pdeathsig KILL -- setsid -- cat}); (3) the same for a bare {@code posix_spawnp} through FFM with
+ * {@code POSIX_SPAWN_SETSID} ({@link BareSpawn}: the floor for Pooly's launcher); (4) one worker
+ * started by Pooly, {@code startChild()} of a {@code simple_one_for_one} supervisor of {@code cat}
+ * until its future completes, then its first echo (done after (5)); (5) SIGKILL the pool's only worker and poll the
+ * pool's status every ~20 us until an idle worker with a new pid shows, then one request through it
+ * (in "to first reply", not in the ready time); 150 ms pauses before (4) and after it. Prints {@code key=value} lines
+ * (milliseconds) for the suite, and which launch path and containment were in force.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.RestartHarness [iterations] [warmup]}.
  */
@@ -48,12 +57,16 @@ public final class RestartHarness {
                 wrappedSpawn = new Distribution(), wrappedFirstEcho = new Distribution();
 
         // Generous intensity: this harness crashes the worker hundreds of times on purpose.
+        Distribution ffmSpawn = new Distribution(), ffmFirstEcho = new Distribution(),
+                poolySpawn = new Distribution(), poolyFirstEcho = new Distribution();
         // Each worker lives at least PAUSE_MS before it is killed: with min_uptime below that, every kill is of a
         // healthy worker, which backoff must restart at once; this measures that path (the default min_uptime, 1 s,
         // would rightly delay these rapid kills).
         PoolSpec spec = PoolSpec.of("restart", ProcessSpec.of("cat", "cat").withBackoff(new Backoff(Duration.ofMillis(PAUSE_MS / 2),
                         Backoff.DEFAULT.min(), Backoff.DEFAULT.max(), Backoff.DEFAULT.factor(), Backoff.DEFAULT.jitter())), 1, 0)
                 .withIntensity(Intensity.of(1_000_000, Duration.ofSeconds(1)));
+        Supervisor spawner = SupervisionTree.start(SupervisorSpec.dynamic("spawn", Intensity.of(1_000_000, Duration.ofSeconds(1)),
+                ProcessSpec.of("cat", "cat").withStdio(dev.pooly.supervisor.Stdio.CHANNEL).withShutdown(Shutdown.brutalKill())));
         try (StandalonePool pool = Pools.start(spec, RestartHarness::observe)) {
             long pid = awaitIdleWorker(pool, 0);
             for (int i = 0; i < warmup + iterations; i++) {
@@ -61,6 +74,7 @@ public final class RestartHarness {
 
                 spawn(List.of("cat"), record ? bareSpawn : null, record ? bareFirstEcho : null);
                 spawn(WRAPPED, record ? wrappedSpawn : null, record ? wrappedFirstEcho : null);
+                ffm(record ? ffmSpawn : null, record ? ffmFirstEcho : null);
 
                 exitedAt = startedAt = 0;
                 long t0 = System.nanoTime();
@@ -79,13 +93,20 @@ public final class RestartHarness {
                     if (startedAt != 0 && startedPid == next) killToStarted.add(startedAt - t0);
                 }
                 pid = next;
+                // Its own pause first: a cgroup move right after another is cheaper (see docs/performance.md),
+                // and neither measurement may profit from the other's.
+                Thread.sleep(PAUSE_MS);
+                pooly(spawner, record ? poolySpawn : null, record ? poolyFirstEcho : null);
                 // Pooly sweeps a dead worker's process group 50 ms after its exit, off the restart path; wait
                 // that out so it lands in this pause, not in the next iteration's samples.
                 Thread.sleep(PAUSE_MS);
             }
         }
 
+        spawner.shutdown().get();
         System.out.println("iterations=" + iterations);
+        System.out.println("launch_path=" + SupervisionTree.launchPath());
+        System.out.println("containment=" + SupervisionTree.containment());
         print("kill_to_ready", killToReady);
         print("kill_to_first_reply", killToFirstReply);
         print("kill_to_exit_seen", killToExitSeen);
@@ -94,6 +115,50 @@ public final class RestartHarness {
         print("bare_spawn_to_first_echo", bareFirstEcho);
         print("wrapped_spawn", wrappedSpawn);
         print("wrapped_spawn_to_first_echo", wrappedFirstEcho);
+        print("bare_ffm_spawn", ffmSpawn);
+        print("bare_ffm_spawn_to_first_echo", ffmFirstEcho);
+        print("pooly_spawn", poolySpawn);
+        print("pooly_spawn_to_first_echo", poolyFirstEcho);
+    }
+
+    /** A bare FFM posix_spawnp of cat: spawn, then first echo; ended untimed. */
+    private static void ffm(Distribution spawned, Distribution firstEcho) throws Exception {
+        try {
+            long t0 = System.nanoTime();
+            BareSpawn.Child c = BareSpawn.spawn(List.of("cat"));
+            long t1 = System.nanoTime();
+            BareSpawn.echo(c, "ping");
+            long t2 = System.nanoTime();
+            BareSpawn.end(c);
+            if (spawned != null) {
+                spawned.add(t1 - t0);
+                firstEcho.add(t2 - t0);
+            }
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** One worker as Pooly starts it (launch, cgroup, readiness, bookkeeping), then its first echo; stopped untimed. */
+    private static void pooly(Supervisor spawner, Distribution spawned, Distribution firstEcho) throws Exception {
+        long t0 = System.nanoTime();
+        ProcessChild child = spawner.startChild().get();
+        long t1 = System.nanoTime();
+        child.stdin().write("ping\n".getBytes());
+        child.stdin().flush();
+        InputStream out = child.stdout();
+        int b;
+        while ((b = out.read()) != '\n') {
+            if (b < 0) throw new IOException("pooly's cat ended before echoing");
+        }
+        long t2 = System.nanoTime();
+        spawner.stopChild(child.id()).get();
+        if (spawned != null) {
+            spawned.add(t1 - t0);
+            firstEcho.add(t2 - t0);
+        }
     }
 
     private static void observe(SupervisionEvent e) {

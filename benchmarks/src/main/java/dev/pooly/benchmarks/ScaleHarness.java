@@ -23,24 +23,26 @@ import java.util.Locale;
  * then this JVM's heap after GC, RSS ({@code VmRSS} of /proc/self/status), platform threads, one
  * request through every worker, and the time to shut the pool down. {@code raw} mode does the same
  * with N {@code cat}s started one after another with {@link ProcessBuilder} and no pool: the cost of
- * the processes themselves, to subtract.
+ * the processes themselves, to subtract; {@code raw-ffm} does it with bare FFM {@code posix_spawnp}
+ * ({@link BareSpawn}), the floor for Pooly's own launcher.
  *
  * <p>Each mode runs in a JVM of its own so the figures do not mix. Prints {@code key=value} lines.
- * Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.ScaleHarness pooly|raw [N] [shutdown cap s]}.
+ * Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.ScaleHarness pooly|raw|raw-ffm [N] [shutdown cap s]}.
  */
 public final class ScaleHarness {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private ScaleHarness() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         String mode = args.length > 0 ? args[0] : "pooly";
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         Duration shutdownCap = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 600);
         switch (mode) {
             case "pooly" -> pooly(n, shutdownCap);
             case "raw" -> raw(n);
-            default -> throw new IllegalArgumentException("mode is pooly or raw, not " + mode);
+            case "raw-ffm" -> rawFfm(n);
+            default -> throw new IllegalArgumentException("mode is pooly, raw or raw-ffm, not " + mode);
         }
     }
 
@@ -114,6 +116,30 @@ public final class ScaleHarness {
         for (Process cat : cats) cat.waitFor();
         long s1 = System.nanoTime();
 
+        out("workers", n);
+        out("all_idle_ms", ms(allStarted - t0));
+        report(before, after, n);
+        out("request_each_worker_us", (r1 - r0) / 1e3 / n);
+        out("shutdown_ms", ms(s1 - s0));
+    }
+
+    /** As {@link #raw}, with bare FFM posix_spawnp ({@link BareSpawn}): the floor for Pooly's launcher. */
+    private static void rawFfm(int n) throws Throwable {
+        BareSpawn.Child warm = BareSpawn.spawn(List.of("cat"));
+        BareSpawn.echo(warm, "x");
+        BareSpawn.end(warm);
+        Snapshot before = Snapshot.take();
+        long t0 = System.nanoTime();
+        List<BareSpawn.Child> cats = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) cats.add(BareSpawn.spawn(List.of("cat")));
+        long allStarted = System.nanoTime();
+        Snapshot after = Snapshot.take();
+        long r0 = System.nanoTime();
+        for (BareSpawn.Child cat : cats) BareSpawn.echo(cat, "x");
+        long r1 = System.nanoTime();
+        long s0 = System.nanoTime();
+        for (BareSpawn.Child cat : cats) BareSpawn.end(cat);
+        long s1 = System.nanoTime();
         out("workers", n);
         out("all_idle_ms", ms(allStarted - t0));
         report(before, after, n);

@@ -321,6 +321,7 @@ public final class Suite {
         List<String> argv = new ArrayList<>();
         argv.add(ProcessHandle.current().info().command().orElse("java"));
         argv.addAll(jvmArgs);
+        argv.add("--enable-native-access=ALL-UNNAMED");
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Suite.class.getPackageName() + "." + main));
         argv.addAll(List.of(args));
         Path stdout = out.resolve(main + (args.length > 0 ? "-" + args[0] : "") + ".txt");

@@ -1,9 +1,11 @@
 package dev.pooly.supervisor;
 
 /**
- * How a child ended. The JDK reports a death by signal N as status 128+N, so a process that calls
- * {@code exit(137)} itself is indistinguishable from one killed by SIGKILL; both are
- * {@link Signaled}.
+ * How a child ended. On the posix_spawn launch path (Java 22+ on Linux) Pooly reaps its children
+ * itself and reads the real wait status: a death by signal is {@link Signaled}, {@code exit(137)} is
+ * {@link Exited}. On the ProcessBuilder path the JDK reports a death by signal N as status 128+N, so
+ * there a process that calls {@code exit(137)} itself is indistinguishable from one killed by
+ * SIGKILL; both are {@link Signaled}.
  */
 public sealed interface ExitStatus {
 

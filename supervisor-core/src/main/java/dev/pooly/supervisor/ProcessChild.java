@@ -16,8 +16,9 @@ public interface ProcessChild {
     long pid();
 
     /**
-     * The process's handle, from the JDK's own {@link Process} (so never a reused pid): for
-     * {@code info()}, {@code descendants()}, {@code onExit()}. Destroying it is a crash like any other.
+     * The process's handle, taken while the process was Pooly's unreaped child (so never a reused
+     * pid: the handle also checks the start time): for {@code info()}, {@code descendants()},
+     * {@code onExit()}. Destroying it is a crash like any other.
      */
     ProcessHandle handle();
 

@@ -29,4 +29,19 @@ public final class SupervisionTree {
     public static Supervisor start(SupervisorSpec spec) {
         return start(spec, e -> {});
     }
+
+    /**
+     * How this JVM contains supervised processes' descendants: {@code "cgroup"} (a cgroup v2 per
+     * process and per supervisor; nothing escapes a stop, a kill or the death of this JVM) or
+     * {@code "session-tracking"} (process groups plus descendants found at stop time; see the
+     * package documentation for what it cannot promise). Decided once per JVM.
+     */
+    public static String containment() {
+        return dev.pooly.supervisor.internal.Containment.mode().label();
+    }
+
+    /** How this JVM starts processes: {@code "posix_spawn"} (Java 22+ on Linux) or {@code "ProcessBuilder"}. */
+    public static String launchPath() {
+        return dev.pooly.supervisor.internal.Launcher.launchPath();
+    }
 }

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The contract's status JSON (section 3): {@code pools} and {@code tree}. Node types are
+ * The contract's status JSON (section 3): {@code containment}, {@code pools} and {@code tree}. Node types are
  * {@code supervisor}, {@code process}, {@code pool} (a pool's supervisor), {@code service} (a pool's
  * server) and {@code worker}. Stateless.
  */
@@ -22,6 +22,8 @@ public final class StatusJson {
 
     public static ObjectNode of(NodeStatus tree, Map<String, Pool> pools) {
         ObjectNode status = JSON.objectNode();
+        // How the daemon contains its processes' descendants: "cgroup" or "session-tracking".
+        status.put("containment", dev.pooly.supervisor.SupervisionTree.containment());
         ArrayNode poolArray = status.putArray("pools");
         for (Pool pool : pools.values()) poolArray.add(pool(pool.status()));
         status.set("tree", node(tree, pools, false));

@@ -11,9 +11,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One child slot of a {@link SupervisorActor}: its spec and its current incarnation.
  *
- * <p>Thread-safety: {@link #start}, {@link #stop} and {@link #afterExit} run only on the owning
- * actor's thread. {@link #kill} and {@link #status} may run on any thread, so what they read is
- * volatile. {@code generation} tells the actor which exit notifications are stale: every start and
+ * <p>Thread-safety: {@link #start} and {@link #afterExit} run only on the owning actor's thread;
+ * so does {@link #stop}, except for dynamic children, which are stopped on a virtual thread of their
+ * own (one per stop, as OTP stops simple_one_for_one children concurrently) after the actor removed
+ * them, so that nothing else touches them any more. {@link #kill} and {@link #status} may run on any
+ * thread, so what they read is volatile. {@code generation} tells the actor which exit notifications are stale: every start and
  * every requested stop moves it on, and a notification carries the generation it was made for.
  */
 abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {

@@ -6,19 +6,25 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Kills the process groups of supervised processes when this JVM dies, even by SIGKILL.
+ * Kills what this JVM supervised when it dies, even by SIGKILL: the daemon's whole cgroup where
+ * cgroups are in force ({@link Containment}), else every registered process group.
  *
- * <p>{@code setpriv --pdeathsig KILL} takes care of each direct child, but not of what the child
- * started (a shell's background jobs, a server's workers): the death signal is not inherited. So
+ * <p>Nothing else does it: the posix_spawn launch path sets no parent-death signal, and where the
+ * ProcessBuilder path's {@code setpriv --pdeathsig KILL} does, it covers each direct child only, not
+ * what the child started (a shell's background jobs, a server's workers). So
  * one small {@code sh} per JVM, in a session of its own and without a death signal, is told every
  * process group we start ({@code +PGID}) and every group that is gone ({@code -PGID}) over its
- * stdin; it also delivers group signals for stops ({@code T}/{@code K} PGID). That pipe's only writer is this JVM (the JDK closes other descriptors in children), so the
- * guardian reads EOF exactly when the JVM is gone, and then SIGKILLs every group still registered
- * ({@code kill -9 -PGID}: dash's builtin takes no {@code --}).
+ * stdin; it also delivers group signals for stops ({@code T}/{@code K} PGID). That pipe's only writer
+ * is this JVM (children get no descriptor above 2: the JDK closes them, posix_spawn closes them with
+ * {@code closefrom}), so the guardian reads EOF exactly when the JVM is gone, and then writes
+ * {@code cgroup.kill} of the daemon's cgroup (its {@code $1}, if any), SIGKILLs every group still
+ * registered ({@code kill -9 -PGID}: dash's builtin takes no {@code --}), waits for the cgroup to
+ * empty and removes the cgroup directories Pooly made (all of them are below {@code $1}).
  *
  * <p>Thread-safe: writes are serialised by one lock that guards only this pipe. If the guardian
  * cannot start or dies, Pooly goes on with the death signal alone and says so once.
@@ -42,7 +48,13 @@ public final class Guardian {
                     case $groups in *" $g "*) groups="${groups%% $g *} ${groups#* $g }" ;; esac ;;
               esac
             done
+            if [ -n "$1" ]; then echo 1 > "$1/cgroup.kill"; fi 2>/dev/null
             for p in $groups; do kill -9 "-$p" 2>/dev/null; done
+            if [ -n "$1" ]; then
+              n=0
+              while [ $n -lt 100 ] && grep -q 'populated 1' "$1/cgroup.events" 2>/dev/null; do sleep 0.05; n=$((n+1)); done
+              find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+            fi
             """;
 
     private static final ReentrantLock LOCK = new ReentrantLock();
@@ -50,6 +62,25 @@ public final class Guardian {
     private static boolean failed;
 
     private Guardian() {}
+
+    /**
+     * Starts the guardian for the daemon's cgroup {@code daemonGroup}, before this JVM moves into it
+     * (the guardian must stay outside what it kills). Called once, by {@link Containment}.
+     *
+     * @return false if it could not start (then cgroups are not used)
+     */
+    static boolean startFor(Path daemonGroup) {
+        LOCK.lock();
+        try {
+            if (pipe != null) return false; // started without the cgroup: too late to kill it
+            pipe = start(daemonGroup);
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            LOCK.unlock();
+        }
+    }
 
     /** Registers the process group led by {@code pgid}. */
     static void watch(long pgid) {
@@ -73,10 +104,12 @@ public final class Guardian {
     }
 
     private static boolean send(String message) {
+        // Outside the lock: deciding may start the guardian (startFor takes the lock on another thread).
+        Containment.mode();
         LOCK.lock();
         try {
             if (failed) return false;
-            if (pipe == null) pipe = start();
+            if (pipe == null) pipe = start(null);
             pipe.write(message.getBytes(StandardCharsets.US_ASCII));
             pipe.flush();
             return true;
@@ -89,14 +122,14 @@ public final class Guardian {
         }
     }
 
-    private static OutputStream start() throws IOException {
-        Launcher.Exec exec = new Launcher.Exec();
-        exec.command(List.of("setsid", "--", "sh", "-c", SCRIPT, NAME));
-        exec.redirectErrorStream(false);
-        exec.streams(new Launcher.RawStreams());
-        Process guardian = exec.launch();
-        guardian.getInputStream().close();
-        guardian.getErrorStream().close();
+    /** Called with LOCK held: the one start, serialised with every write. */
+    private static OutputStream start(Path daemonGroup) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of("setsid", "--", "sh", "-c", SCRIPT, NAME));
+        if (daemonGroup != null) command.add(daemonGroup.toString());
+        Process guardian = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         return guardian.getOutputStream();
     }
 }

@@ -4,9 +4,8 @@ import dev.pooly.supervisor.ChildStartException;
 import dev.pooly.supervisor.ProcessSpec;
 import dev.pooly.supervisor.Readiness;
 import dev.pooly.supervisor.Stdio;
-import org.zeroturnaround.exec.ProcessExecutor;
-import org.zeroturnaround.exec.listener.ProcessListener;
-import org.zeroturnaround.exec.stream.ExecuteStreamHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -27,23 +26,51 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Starts OS processes from {@link ProcessSpec}s: checks the executable, spawns it with zt-exec on the
- * {@link Spawner} thread wrapped in {@code setpriv --pdeathsig KILL} and {@code setsid}, wires its
- * streams, and completes once it is ready.
+ * Starts OS processes from {@link ProcessSpec}s: checks and resolves the executable, spawns it on a
+ * {@link Spawner} thread through the {@link SpawnPath} in force, places it in its
+ * {@linkplain Containment cgroup}, wires its streams, and completes once it is ready.
  *
- * <p>Thread-safe (stateless apart from the non-Linux shutdown-hook registry). {@link #launch} never
- * blocks its caller.
+ * <p>Thread-safe (its state is the launch path chosen once, and the non-Linux shutdown-hook
+ * registry). {@link #launch} never blocks its caller.
  */
 public final class Launcher {
-    private static final List<String> WRAPPER = wrapper();
+    private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
     private static final int MAX_READY_LINE = 64 * 1024;
-    /** Where setpriv is missing (not Linux), processes alive at JVM exit are killed by one shutdown hook. */
+    /** The launch path in force for this JVM: see {@link SpawnPath}. */
+    static final SpawnPath PATH = choosePath();
+    /** Where neither a death signal nor the guardian exists (not Linux): one shutdown hook kills what is left. */
     private static final Set<ProcessHandle> UNGUARDED = ConcurrentHashMap.newKeySet();
+    private static final boolean GUARDED = System.getProperty("os.name", "").toLowerCase().contains("linux");
 
     static {
-        if (WRAPPER.isEmpty()) {
+        if (!GUARDED) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> UNGUARDED.forEach(ProcessTree::kill), "pooly-orphan-guard"));
         }
+    }
+
+    /**
+     * posix_spawn through FFM where this jar's Java 22+ classes are visible (a multi-release jar on
+     * Java 22+) and libc has what it needs; else ProcessBuilder. {@code -Dpooly.launcher=jdk} forces the latter.
+     */
+    private static SpawnPath choosePath() {
+        if (!"jdk".equals(System.getProperty("pooly.launcher"))) {
+            try {
+                Class<?> ffm = Class.forName(Launcher.class.getPackageName() + ".PosixSpawnPath");
+                var create = ffm.getDeclaredMethod("create");
+                return (SpawnPath) create.invoke(null);
+            } catch (ClassNotFoundException e) {
+                // Java 21, or not from the multi-release jar: today's path.
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                Throwable why = e instanceof java.lang.reflect.InvocationTargetException i ? i.getCause() : e;
+                LOG.info("posix_spawn launcher unavailable ({}); using ProcessBuilder", String.valueOf(why));
+            }
+        }
+        return new JdkSpawnPath();
+    }
+
+    /** "posix_spawn" or "ProcessBuilder": how this JVM starts processes. */
+    public static String launchPath() {
+        return PATH.name();
     }
 
     private Launcher() {}
@@ -55,66 +82,66 @@ public final class Launcher {
      * @param logName the stem of its log files ({@code logName.out.log}, {@code logName.err.log})
      */
     public static CompletableFuture<RunningProcess> launch(ProcessSpec spec, String childId, String logName) {
+        return launch(spec, childId, logName, null);
+    }
+
+    /**
+     * As {@link #launch(ProcessSpec, String, String)}, placing the process in a cgroup of its own
+     * below {@code group} (the supervisor's; null: directly below the daemon's) where cgroups are in force.
+     */
+    public static CompletableFuture<RunningProcess> launch(ProcessSpec spec, String childId, String logName, String group) {
+        Path executable;
+        Path cwd;
         try {
-            checkRunnable(spec, childId);
+            cwd = workingDirectory(spec, childId);
+            executable = resolve(spec, childId, cwd);
         } catch (ChildStartException e) {
             return CompletableFuture.failedFuture(e);
         }
         StderrTail tail = new StderrTail();
-        return Spawner.submit(() -> spawn(spec))
+        RotatingLog errLog = RotatingLog.open(spec.logs(), logName + ".err.log");
+        return Spawner.submit(() -> spawn(spec, executable, cwd, childId, group))
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(new ChildStartException(childId,
                         "cannot start " + describe(spec) + ": " + rootMessage(e), e)))
-                .thenCompose(process -> {
-                    RunningProcess running = new RunningProcess(childId, process, tail);
-                    if (!WRAPPER.isEmpty()) {
-                        // The kernel kills the process with us; the guardian kills what it started.
+                .thenCompose(placed -> {
+                    Spawned spawned = placed.spawned();
+                    RunningProcess running = new RunningProcess(childId, spawned, tail, placed.cgroup());
+                    if (GUARDED) {
+                        // The guardian kills the group (and, with cgroups, the daemon's whole cgroup) when we die.
                         Guardian.watch(running.pid());
                     } else {
                         UNGUARDED.add(running.handle());
                         running.exit().thenRun(() -> UNGUARDED.remove(running.handle()));
                     }
-                    pumpStderr(process.getErrorStream(), RotatingLog.open(spec.logs(), logName + ".err.log"), tail, childId);
+                    spawned.stderr().deliverTo(new Spawned.Sink() {
+                        @Override public void write(byte[] buf, int off, int len) {
+                            tail.append(buf, off, len);
+                            if (errLog != null) errLog.write(buf, off, len);
+                        }
+
+                        @Override public void ended() {
+                            tail.ended();
+                        }
+                    });
                     return awaitReady(spec, running, logName);
                 });
     }
 
-    private static Process spawn(ProcessSpec spec) throws IOException {
-        List<String> argv = new ArrayList<>(WRAPPER);
-        argv.addAll(spec.command());
-        Exec exec = new Exec();
-        exec.command(argv);
-        if (spec.cwd() != null) exec.directory(spec.cwd().toFile());
-        exec.environment(spec.env());
-        exec.redirectErrorStream(false); // zt-exec merges stderr into stdout by default: that would corrupt the channel
-        exec.streams(new RawStreams());
-        return exec.launch();
-    }
+    private record Placed(Spawned spawned, Containment.Group cgroup) {}
 
-    /** zt-exec without its per-process waiter thread: exits are seen through ProcessHandle.onExit. */
-    static final class Exec extends ProcessExecutor {
-        private Process started;
-
-        Exec() {
-            addListener(new ProcessListener() {
-                @Override public void afterStart(Process process, ProcessExecutor executor) {
-                    started = process;
-                }
+    /** On a spawner thread: spawn, then move the child into its own cgroup before anyone sees it. */
+    private static Placed spawn(ProcessSpec spec, Path executable, Path cwd, String childId, String group) throws IOException {
+        Containment.Group cgroup = Containment.newGroup(group, childId);
+        Spawned spawned;
+        try {
+            spawned = PATH.spawn(executable, spec.command(), cwd, spec.env(), pid -> {
+                if (cgroup != null) cgroup.place(pid);
             });
+        } catch (IOException | RuntimeException e) {
+            if (cgroup != null) cgroup.removeLater();
+            throw e;
         }
-
-        Process launch() throws IOException {
-            startInternal();
-            return started;
-        }
-    }
-
-    /** Leaves the pipes to us instead of pumping them into zt-exec's null streams. */
-    static final class RawStreams implements ExecuteStreamHandler {
-        @Override public void setProcessInputStream(OutputStream os) {}
-        @Override public void setProcessErrorStream(InputStream is) {}
-        @Override public void setProcessOutputStream(InputStream is) {}
-        @Override public void start() {}
-        @Override public void stop() {}
+        return new Placed(spawned, cgroup);
     }
 
     private static CompletableFuture<RunningProcess> awaitReady(ProcessSpec spec, RunningProcess running, String logName) {
@@ -210,21 +237,6 @@ public final class Launcher {
         });
     }
 
-    private static void pumpStderr(InputStream err, RotatingLog log, StderrTail tail, String childId) {
-        tail.pumpedBy(Threads.startReader("pooly-err-" + childId, () -> {
-            byte[] buf = new byte[8192];
-            try (err) {
-                int n;
-                while ((n = err.read(buf)) > 0) {
-                    tail.append(buf, 0, n);
-                    if (log != null) log.write(buf, 0, n);
-                }
-            } catch (IOException ignored) {
-                // Pipe closed: the process is gone.
-            }
-        }));
-    }
-
     /** Gives the stderr pump a moment to drain what a dying process wrote, then returns the tail. */
     private static String awaitStderrTail(RunningProcess running) {
         return abbreviate(running.stderrTail(Duration.ofMillis(300)));
@@ -259,19 +271,26 @@ public final class Launcher {
         }
     }
 
-    /** Fails fast, with a message naming the command, for what would only fail inside setpriv. */
-    private static void checkRunnable(ProcessSpec spec, String childId) {
-        Path cwd = spec.cwd() == null ? Path.of("").toAbsolutePath() : spec.cwd();
+    private static Path workingDirectory(ProcessSpec spec, String childId) {
+        Path cwd = (spec.cwd() == null ? Path.of("") : spec.cwd()).toAbsolutePath();
         if (!Files.isDirectory(cwd)) {
             throw new ChildStartException(childId, "cannot start " + describe(spec) + ": working directory " + cwd + " does not exist");
         }
+        return cwd;
+    }
+
+    /**
+     * The executable, resolved as execvp would (against PATH from the child's environment): fails
+     * fast, with a message naming the command, for what would otherwise fail inside the child.
+     */
+    private static Path resolve(ProcessSpec spec, String childId, Path cwd) {
         String exe = spec.command().get(0);
         if (exe.contains("/")) {
             Path p = cwd.resolve(exe);
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new ChildStartException(childId, "cannot start " + describe(spec) + ": " + p + " is not an executable file");
             }
-            return;
+            return p;
         }
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putAll(spec.env());
@@ -279,33 +298,13 @@ public final class Launcher {
         for (String dir : path.split(File.pathSeparator)) {
             if (dir.isEmpty()) continue;
             Path candidate = cwd.resolve(dir).resolve(exe);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return;
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return candidate;
         }
         throw new ChildStartException(childId, "cannot start " + describe(spec) + ": executable '" + exe + "' not found on PATH");
     }
 
     static String describe(ProcessSpec spec) {
         return spec.command().toString();
-    }
-
-    private static List<String> wrapper() {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return List.of();
-        String setpriv = onPath("setpriv");
-        String setsid = onPath("setsid");
-        if (setpriv == null || setsid == null) return List.of();
-        return List.of(setpriv, "--pdeathsig", "KILL", "--", setsid, "--");
-    }
-
-    private static String onPath(String exe) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, exe);
-            if (Files.isExecutable(p)) return p.toString();
-        }
-        for (String dir : List.of("/usr/bin", "/bin")) {
-            Path p = Path.of(dir, exe);
-            if (Files.isExecutable(p)) return p.toString();
-        }
-        return null;
     }
 
     private static String rootMessage(Throwable e) {

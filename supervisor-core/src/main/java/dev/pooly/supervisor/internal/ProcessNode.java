@@ -13,12 +13,15 @@ import java.util.concurrent.ExecutionException;
 final class ProcessNode extends Child {
     private final String logName;
     final boolean dynamic;
+    /** A dynamic child's key in its supervisor's map; 0 for a static child. */
+    final long seq;
     private volatile RunningProcess current;
 
-    ProcessNode(ProcessSpec spec, SupervisorActor owner, String logName, boolean dynamic) {
+    ProcessNode(ProcessSpec spec, SupervisorActor owner, String logName, boolean dynamic, long seq) {
         super(spec, owner);
         this.logName = logName;
         this.dynamic = dynamic;
+        this.seq = seq;
     }
 
     ProcessSpec processSpec() { return (ProcessSpec) spec; }
@@ -27,7 +30,7 @@ final class ProcessNode extends Child {
 
     CompletableFuture<RunningProcess> launch() {
         state = NodeStatus.State.STARTING;
-        return Launcher.launch(processSpec(), id(), logName);
+        return Launcher.launch(processSpec(), id(), logName, owner.path());
     }
 
     @Override void start() {
@@ -59,9 +62,12 @@ final class ProcessNode extends Child {
     @Override void stop() {
         generation++;
         RunningProcess running = current;
-        if (running != null && running.isAlive()) {
+        if (running != null) {
             // Pool workers: group-only stops, so that a thousand of them stop without a thousand /proc scans.
-            running.stop(spec.shutdown(), !dynamic);
+            if (running.isAlive()) running.stop(spec.shutdown(), !dynamic);
+            // Exited on its own just before (a worker whose stdin closed): a stop still returns only
+            // once it is reaped and its cgroup killed, so that nothing of it is left when a shutdown returns.
+            running.awaitExit();
         }
         state = NodeStatus.State.STOPPED;
     }

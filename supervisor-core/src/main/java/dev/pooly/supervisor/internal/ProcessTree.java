@@ -27,8 +27,15 @@ import java.util.concurrent.TimeoutException;
  * descendants snapshot from {@link ProcessHandle#descendants()} (which finds those that left the
  * group). Both are racy snapshots, so the final SIGKILL pass re-reads them after the leader is gone.
  *
- * <p>Thread-safe (stateless). Blocking methods wait on {@link CompletableFuture}s and are meant for
- * virtual threads; an interrupt turns a graceful stop into an immediate kill and keeps the flag set.
+ * <p>Where cgroups are in force ({@link Containment}) the caller ends every stop and kill with
+ * {@code cgroup.kill} of the process's cgroup; this class handles the process group and, without
+ * cgroups, the descendants that left it.
+ *
+ * <p>Thread-safe. Its state is four concurrent collections shared by all stops and the batched
+ * /proc scan: groups due for a sweep, "group gone" futures, leaders being stopped (whose exit must
+ * not sweep the group they are draining) and the scan-scheduled flag. Blocking methods wait on
+ * {@link CompletableFuture}s and are meant for virtual threads; an interrupt turns a graceful stop
+ * into an immediate kill and keeps the flag set.
  */
 public final class ProcessTree {
     private static final Path PROC = Path.of("/proc");
@@ -45,7 +52,7 @@ public final class ProcessTree {
     public static Set<ProcessHandle> members(ProcessHandle leader) {
         Set<ProcessHandle> all = new LinkedHashSet<>();
         if (running(leader)) all.add(leader);
-        leader.descendants().filter(ProcessTree::running).forEach(all::add);
+        descendants(leader).filter(ProcessTree::running).forEach(all::add);
         if (leader.isAlive()) all.addAll(groupMembers(leader.pid()));
         return all;
     }
@@ -56,7 +63,7 @@ public final class ProcessTree {
      * pid 1 that reaps lazily) gets round to reaping it.
      */
     public static boolean running(ProcessHandle p) {
-        if (!p.isAlive()) return false;
+        if (p == null || !p.isAlive()) return false;
         if (!HAS_PROC) return true;
         try {
             String stat = Files.readString(PROC.resolve(Long.toString(p.pid())).resolve("stat"));
@@ -74,6 +81,11 @@ public final class ProcessTree {
 
     /** {@link #kill}; true when the guardian signalled the whole group (no member left to chase). */
     private static boolean killTree(ProcessHandle leader) {
+        if (Containment.mode() == Containment.Mode.SESSION_TRACKING && leader.isAlive()) {
+            // Session tracking: descendants that left the group (setsid) are not reached by the group
+            // kill; while the leader lives they are still its descendants, so find them now.
+            descendants(leader).filter(p -> groupOf(p.pid()) != leader.pid()).forEach(ProcessHandle::destroyForcibly);
+        }
         if (leader.isAlive() && Guardian.signalGroup(leader.pid(), true)) {
             leader.destroyForcibly(); // at once, not only when the guardian gets to its line
             return true;
@@ -109,7 +121,7 @@ public final class ProcessTree {
     private static void stopTree(ProcessHandle leader, long deadline, boolean thorough) {
         if (leader.isAlive()) {
             // Descendants that left the group (daemonized) are not reached by a group signal: find them first.
-            List<ProcessHandle> outsiders = thorough ? leader.descendants()
+            List<ProcessHandle> outsiders = thorough ? descendants(leader)
                     .filter(p -> running(p) && groupOf(p.pid()) != leader.pid()).toList() : List.of();
             // Just spawned, the child may not have reached setsid() yet: a group signal would find no
             // group and be lost. Then the leader is the whole tree so far: signal it directly (once).
@@ -275,6 +287,42 @@ public final class ProcessTree {
             return true;
         }
     }
+
+    /**
+     * The descendants of {@code leader}, read from /proc/PID/task/TID/children (a few small reads per
+     * process of the tree) instead of {@link ProcessHandle#descendants()}, which reads all of /proc: a
+     * pool stopping a thousand workers under session tracking would otherwise scan /proc a thousand
+     * times. Falls back to the JDK where those files do not exist.
+     */
+    static java.util.stream.Stream<ProcessHandle> descendants(ProcessHandle leader) {
+        if (!HAS_CHILDREN_FILES) return leader.descendants();
+        List<ProcessHandle> out = new java.util.ArrayList<>();
+        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>();
+        todo.add(leader.pid());
+        Set<Long> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            long pid = todo.poll();
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Long.toString(pid)).resolve("task"))) {
+                for (Path task : tasks) {
+                    String children = Files.readString(task.resolve("children")).strip();
+                    if (children.isEmpty()) continue;
+                    for (String c : children.split(" ")) {
+                        long child = Long.parseLong(c);
+                        if (seen.add(child)) {
+                            todo.add(child);
+                            ProcessHandle.of(child).ifPresent(out::add);
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // Exited meanwhile: no children to follow.
+            }
+        }
+        return out.stream();
+    }
+
+    private static final boolean HAS_CHILDREN_FILES = HAS_PROC
+            && Files.exists(PROC.resolve("self").resolve("task").resolve(Long.toString(ProcessHandle.current().pid())).resolve("children"));
 
     private static long groupOf(long pid) {
         return processGroup(PROC.resolve(Long.toString(pid)));

@@ -14,32 +14,51 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RunningProcess implements ProcessChild {
     private final String id;
-    private final Process process;
     private final ProcessHandle handle;
+    private final OutputStream stdin;
+    private final InputStream stdout;
     private final CompletableFuture<ExitStatus> exit;
     private final StderrTail stderr;
+    /** Its cgroup, or null where cgroups are not in force ({@link Containment}). */
+    private final Containment.Group cgroup;
+    /** Set once a stop began; the exit hook then leaves the cgroup to the stop. */
+    private volatile boolean stopping;
 
-    RunningProcess(String id, Process process, StderrTail stderr) {
+    RunningProcess(String id, Spawned spawned, StderrTail stderr, Containment.Group cgroup) {
         this.id = id;
-        this.process = process;
-        this.handle = process.toHandle();
+        this.handle = spawned.handle();
+        this.stdin = spawned.stdin();
+        this.stdout = spawned.stdout();
         this.stderr = stderr;
-        this.exit = process.onExit().thenApply(p -> ExitStatus.ofExitValue(p.exitValue()));
-        // However it ended (a crash, a stop, a failed start): kill what it left in its group, then
-        // have the guardian forget the group, so its number is never killed after being reused.
+        this.cgroup = cgroup;
+        // However it ended (a crash, a stop, a failed start): kill what it left in its group and its
+        // cgroup, then have the guardian forget the group, so its number is never killed after being
+        // reused. Done before the exit is published, so that whoever sees the exit sees no leftovers
+        // in the cgroup (the process group sweep is batched and follows shortly).
         long pid = handle.pid();
-        exit.thenRun(() -> ProcessTree.sweepLater(pid));
+        this.exit = spawned.exit().thenApply(status -> {
+            // A stop drains its tree gracefully first and ends with the cgroup kill itself.
+            if (cgroup != null && !stopping) cgroup.killAndRemove();
+            ProcessTree.sweepLater(pid);
+            return status;
+        });
     }
 
     @Override public String id() { return id; }
     @Override public long pid() { return handle.pid(); }
-    @Override public OutputStream stdin() { return process.getOutputStream(); }
-    @Override public InputStream stdout() { return process.getInputStream(); }
+    @Override public OutputStream stdin() { return stdin; }
+    @Override public InputStream stdout() { return stdout; }
     @Override public CompletableFuture<ExitStatus> exit() { return exit; }
-    @Override public boolean isAlive() { return process.isAlive(); }
-    @Override public void kill() { ProcessTree.kill(handle); }
+    @Override public boolean isAlive() { return !exit.isDone() && handle.isAlive(); }
+    @Override public void kill() {
+        if (exit.isDone()) return; // reaped: its pid may be someone else's by now
+        if (cgroup != null) cgroup.kill();
+        ProcessTree.kill(handle);
+    }
 
     @Override public ProcessHandle handle() { return handle; }
+
+    Containment.Group cgroup() { return cgroup; }
 
     /** The last bytes the process wrote to stderr, after giving its pump up to {@code drain} to read what is left. */
     String stderrTail(java.time.Duration drain) { return stderr == null ? "" : stderr.drained(drain); }
@@ -49,11 +68,36 @@ public final class RunningProcess implements ProcessChild {
      * {@code thorough}: also find descendants that left its process group (see {@link ProcessTree#stop}).
      */
     public void stop(Shutdown shutdown, boolean thorough) {
+        stopping = true;
         switch (shutdown) {
-            case Shutdown.BrutalKill b -> ProcessTree.brutalKill(handle);
-            case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout(), thorough);
-            case Shutdown.Infinity i -> ProcessTree.stop(handle, null, thorough);
+            case Shutdown.BrutalKill b -> {
+                if (cgroup != null) cgroup.kill();
+                ProcessTree.brutalKill(handle);
+            }
+            // Without a cgroup, session tracking: every stop looks for descendants that left the group.
+            case Shutdown.Graceful g -> ProcessTree.stop(handle, g.timeout(), thorough || cgroup == null);
+            case Shutdown.Infinity i -> ProcessTree.stop(handle, null, thorough || cgroup == null);
         }
+        // Whatever is left in its cgroup (a setsid() or double-forked descendant) ends here.
+        if (cgroup != null) cgroup.killAndRemove();
+        // Returns once it is reaped too (the exit future completes after the reap), not only seen dead.
+        awaitExit();
+    }
+
+    /** Waits until the process has exited and been reaped (and its exit clean-up done). */
+    void awaitExit() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                exit.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     @Override public String toString() { return id + " (pid " + pid() + ")"; }

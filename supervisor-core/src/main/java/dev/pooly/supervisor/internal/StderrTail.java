@@ -12,22 +12,21 @@ final class StderrTail {
     private final byte[] ring = new byte[CAPACITY];
     private final ReentrantLock lock = new ReentrantLock();
     private long written;
-    /** The thread reading this process's stderr into the tail (and its log). */
-    private volatile Thread pump;
+    /** Completes at EOF on the process's stderr (whoever reads it: the multiplexer or a pump thread). */
+    private final java.util.concurrent.CompletableFuture<Void> eof = new java.util.concurrent.CompletableFuture<>();
 
-    void pumpedBy(Thread pump) {
-        this.pump = pump;
+    void ended() {
+        eof.complete(null);
     }
 
-    /** The tail once the pump has read what a dying process wrote, waiting up to {@code drain}. */
+    /** The tail once the reader has read what a dying process wrote, waiting up to {@code drain}. */
     String drained(java.time.Duration drain) {
-        Thread t = pump;
-        if (t != null) {
-            try {
-                t.join(drain);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            eof.get(drain.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Not drained in time (a grandchild holds the pipe open): what we have is the tail.
         }
         return text();
     }

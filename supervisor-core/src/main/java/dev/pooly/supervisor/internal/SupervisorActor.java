@@ -21,9 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
@@ -32,8 +31,15 @@ import java.util.function.Consumer;
  * strategies safe without locks: an exit notification can never interleave with a restart in progress,
  * it waits in the mailbox and is then recognised as stale by its generation.
  *
- * <p>{@code children} is a {@link CopyOnWriteArrayList} only so that status and id lookups from other
- * threads see a consistent list; it is written on the actor thread alone.
+ * <p>Children: the static ones ({@code statics}) are fixed at construction, in start order. Dynamic
+ * children (a {@code simple_one_for_one} supervisor's, a pool's workers) are kept as OTP keeps them,
+ * in a map, here by their sequence number: adding or removing one costs O(log n), so filling a pool of
+ * thousands is not quadratic. Both are written on the actor thread alone; the map is concurrent only
+ * so that status and id lookups from other threads may read it.
+ *
+ * <p>States: STARTING -> RUNNING -> STOPPED | FAILED. The mailbox closes in the same step as the actor
+ * leaves RUNNING ({@link #terminate}): a request sent after that fails at once instead of waiting for
+ * an answer that will never come.
  */
 public final class SupervisorActor implements Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorActor.class);
@@ -43,8 +49,32 @@ public final class SupervisorActor implements Supervisor {
     /** Incarnation {@code generation} of {@code child} ended. */
     private record Exited(Child child, long generation, ExitStatus status) implements Message {}
 
-    /** Run {@code action} on the actor; fail {@code reply} if the actor is gone first. */
-    private record Call(Runnable action, CompletableFuture<?> reply) implements Message {}
+    /**
+     * A request from another thread, named as OTP names them. Each carries the future that answers
+     * it; if the actor is gone first, that future fails with "has terminated".
+     */
+    private sealed interface Request extends Message {
+        CompletableFuture<?> reply();
+    }
+
+    /** {@code start_child} of a {@code simple_one_for_one} supervisor: a new dynamic child from the template. */
+    private record StartDynamic(ProcessSpec template, java.util.function.UnaryOperator<ProcessSpec> customize,
+                                CompletableFuture<ProcessChild> reply) implements Request {}
+
+    /** {@code restart_child} of a stopped child (our startChild(id)), addressed to its owner. */
+    private record StartChild(String id, CompletableFuture<Void> reply) implements Request {}
+
+    /** {@code terminate_child}. */
+    private record TerminateChild(String id, CompletableFuture<Void> reply) implements Request {}
+
+    /** Stop then start: not counted against the intensity. */
+    private record RestartChild(String id, CompletableFuture<Void> reply) implements Request {}
+
+    /** Stop every child in reverse start order, then terminate normally. */
+    private record ShutdownRequest(CompletableFuture<Void> reply) implements Request {}
+
+    /** Terminate as crashed, now (the processes were already SIGKILLed by the sender). */
+    private record KillRequest(String reason, CompletableFuture<Void> reply) implements Request {}
 
     /** A dynamic child finished starting ({@code running}) or failed ({@code error}). */
     private record Adopt(ProcessNode node, RunningProcess running, Throwable error, CompletableFuture<ProcessChild> reply) implements Message {}
@@ -59,8 +89,17 @@ public final class SupervisorActor implements Supervisor {
     private final SupervisorActor parent;
     private final String path;
     private final Consumer<? super SupervisionEvent> listener;
-    private final LinkedBlockingQueue<Message> mailbox = new LinkedBlockingQueue<>();
-    private final List<Child> children = new CopyOnWriteArrayList<>();
+    private final Mailbox<Message> mailbox = new Mailbox<>();
+    /** Static children in start order; fixed at construction. */
+    private final List<Child> statics;
+    /** Dynamic children by sequence number (see the class comment). */
+    private final ConcurrentSkipListMap<Long, ProcessNode> dynamics = new ConcurrentSkipListMap<>();
+    /**
+     * Stops of dynamic children still running off the actor (terminate_child): removed from
+     * {@code dynamics} already, but a shutdown must still wait for them, or it would return while
+     * they run. Concurrent: the stopping threads remove their own entry.
+     */
+    private final java.util.Set<CompletableFuture<Void>> stopsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final RestartWindow window;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> termination = new CompletableFuture<>();
@@ -78,7 +117,9 @@ public final class SupervisorActor implements Supervisor {
         this.path = path;
         this.listener = listener;
         this.window = new RestartWindow(spec.intensity());
-        for (ChildSpec c : spec.children()) children.add(newChild(c, false));
+        List<Child> list = new ArrayList<>();
+        for (ChildSpec c : spec.children()) list.add(newChild(c, false, 0));
+        this.statics = List.copyOf(list);
     }
 
     /** Starts a root supervisor and waits until its children are up. */
@@ -107,9 +148,9 @@ public final class SupervisorActor implements Supervisor {
 
     Consumer<? super SupervisionEvent> listener() { return listener; }
 
-    private Child newChild(ChildSpec c, boolean dynamic) {
+    private Child newChild(ChildSpec c, boolean dynamic, long seq) {
         return switch (c) {
-            case ProcessSpec p -> new ProcessNode(p, this, dynamic ? spec.template().id() : p.id(), dynamic);
+            case ProcessSpec p -> new ProcessNode(p, this, dynamic ? spec.template().id() : p.id(), dynamic, seq);
             case SupervisorSpec s -> new SupervisorNode(s, this);
             case ServiceSpec s -> new ServiceNode(s, this);
         };
@@ -121,7 +162,14 @@ public final class SupervisorActor implements Supervisor {
         try {
             startAll();
         } catch (GiveUp g) {
-            return; // terminate() has failed the start, naming the child that could not start
+            // terminate() has failed the start, naming the child that could not start; or a kill came
+            // while starting, which only the actor itself can turn into a termination.
+            if (alive) {
+                lastError = g.reason;
+                stopAll();
+                terminate(new ExitStatus.Crashed(g.reason));
+            }
+            return;
         }
         state = NodeStatus.State.RUNNING;
         started.complete(null);
@@ -146,19 +194,64 @@ public final class SupervisorActor implements Supervisor {
     private void handle(Message m) {
         switch (m) {
             case Exited x -> onExit(x.child(), x.generation(), x.status());
-            case Call c -> c.action().run();
+            case Request r -> answer(r);
             case Adopt a -> adoptDynamic(a.node(), a.running(), a.error(), a.reply());
             case RetryRestart r -> {
-                if (children.contains(r.child()) && !r.child().isRunning() && !r.child().heldStopped) restart(r.child(), r.cause());
+                if (isChild(r.child()) && !r.child().isRunning() && !r.child().heldStopped) restart(r.child(), r.cause());
             }
             case DelayedRestart d -> {
                 Child c = d.child();
                 // Stale when the child was started, stopped or restarted by request meanwhile (generation moved on).
-                if (!children.contains(c) || c.generation != d.generation() || c.heldStopped || c.state != NodeStatus.State.RESTARTING) return;
+                if (!isChild(c) || c.generation != d.generation() || c.heldStopped || c.state != NodeStatus.State.RESTARTING) return;
                 c.restartAtNanos = 0;
                 restart(c, d.cause());
             }
         }
+    }
+
+    /** Carries out one request on the actor thread; its future answers it (some complete later, off the actor). */
+    private void answer(Request r) {
+        try {
+            switch (r) {
+                case StartDynamic s -> startDynamic(s.template(), s.customize(), s.reply());
+                case StartChild s -> {
+                    Child c = direct(s.id());
+                    c.heldStopped = false;
+                    if (!c.isRunning()) startRequested(c);
+                    s.reply().complete(null);
+                }
+                case TerminateChild t -> terminateChild(direct(t.id()), t.reply());
+                case RestartChild x -> {
+                    Child c = direct(x.id());
+                    c.heldStopped = false;
+                    stopRequested(c);
+                    startRequested(c);
+                    x.reply().complete(null);
+                }
+                case ShutdownRequest x -> {
+                    stopAll();
+                    terminate(new ExitStatus.Shutdown());
+                    x.reply().complete(null);
+                }
+                case KillRequest k -> {
+                    lastError = k.reason();
+                    stopAll();
+                    terminate(new ExitStatus.Crashed(k.reason()));
+                    k.reply().complete(null);
+                }
+            }
+        } catch (GiveUp g) {
+            r.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " gave up: " + g.reason));
+            throw g;
+        } catch (RuntimeException e) {
+            r.reply().completeExceptionally(e);
+        }
+    }
+
+    /** Whether {@code c} is (still) a child here: a removed dynamic child's messages are stale. */
+    private boolean isChild(Child c) {
+        if (c instanceof ProcessNode p && p.dynamic) return dynamics.get(p.seq) == p;
+        return statics.contains(c);
     }
 
     /** Thrown on the actor thread once it gave up, to unwind whatever it was doing. */
@@ -172,7 +265,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     private void startAll() {
-        for (Child c : children) {
+        for (Child c : statics) {
             while (true) {
                 try {
                     startOne(c);
@@ -205,7 +298,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     private void onExit(Child c, long generation, ExitStatus status) {
-        if (!children.contains(c) || generation != c.generation || !alive) return; // stale: stopped or restarted since
+        if (!isChild(c) || generation != c.generation || !alive) return; // stale: stopped or restarted since
         c.generation++;
         String note = c.exitNote;
         c.exitNote = null;
@@ -218,7 +311,7 @@ public final class SupervisorActor implements Supervisor {
         if (status.abnormal()) c.lastError = status.toString();
         c.afterExit();
         if (c instanceof ProcessNode p && p.dynamic) {
-            children.remove(c);
+            dynamics.remove(p.seq, p);
             return;
         }
         if (c.heldStopped || !c.spec.restart().restartsAfter(status)) {
@@ -242,7 +335,7 @@ public final class SupervisorActor implements Supervisor {
         LOG.info("{}: restarting in {} ms (backoff after {} short run(s)) after {}", c.path, delay.toMillis(), c.shortRuns, cause);
         // The timer only posts a message: the restart itself runs on the actor like any other.
         CompletableFuture.delayedExecutor(delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
-                .execute(() -> mailbox.add(new DelayedRestart(c, gen, cause)));
+                .execute(() -> mailbox.offer(new DelayedRestart(c, gen, cause))); // refused once terminated
         return true;
     }
 
@@ -252,11 +345,10 @@ public final class SupervisorActor implements Supervisor {
         if (!window.admit(System.nanoTime())) {
             giveUp(window.verdict() + "; last: " + failed.id() + " " + cause);
         }
-        int at = children.indexOf(failed);
         List<Child> affected = switch (spec.strategy()) {
             case ONE_FOR_ONE, SIMPLE_ONE_FOR_ONE -> List.of(failed);
-            case ONE_FOR_ALL -> List.copyOf(children);
-            case REST_FOR_ONE -> List.copyOf(children.subList(at, children.size()));
+            case ONE_FOR_ALL -> statics;
+            case REST_FOR_ONE -> statics.subList(statics.indexOf(failed), statics.size());
         };
         for (int i = affected.size() - 1; i >= 0; i--) {
             Child c = affected.get(i);
@@ -288,7 +380,7 @@ public final class SupervisorActor implements Supervisor {
                 c.startedNanos = System.nanoTime(); // a failed start is a run of no length: it backs off too
                 if (restartLater(c, "failed start: " + e.getMessage())) return;
                 // Through the mailbox, so exits and requests that came meanwhile are not starved by a retry loop.
-                mailbox.add(new RetryRestart(c, "failed start: " + e.getMessage()));
+                mailbox.offer(new RetryRestart(c, "failed start: " + e.getMessage()));
                 return;
             }
         }
@@ -300,6 +392,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     private void giveUpQuietly(String reason) {
+        if (!alive) return; // already terminated (an error after the end): nothing left to give up
         lastError = reason;
         publish(new SupervisionEvent.GaveUp(path, spec.id(), reason));
         stopAll();
@@ -311,8 +404,8 @@ public final class SupervisorActor implements Supervisor {
             stopAllAtOnce();
             return;
         }
-        for (int i = children.size() - 1; i >= 0; i--) {
-            Child c = children.get(i);
+        for (int i = statics.size() - 1; i >= 0; i--) {
+            Child c = statics.get(i);
             if (c.state != NodeStatus.State.STOPPED) {
                 long pid = c.pid();
                 boolean wasRunning = c.isRunning();
@@ -330,7 +423,7 @@ public final class SupervisorActor implements Supervisor {
      */
     private void stopAllAtOnce() {
         List<Thread> stops = new ArrayList<>();
-        for (Child c : children) {
+        for (Child c : dynamics.values()) {
             if (c.state != NodeStatus.State.STOPPED) stops.add(Threads.startVirtual("pooly-stop-" + c.id(), () -> stopRequested(c)));
         }
         for (Thread t : stops) {
@@ -340,24 +433,18 @@ public final class SupervisorActor implements Supervisor {
                 Thread.currentThread().interrupt();
             }
         }
+        // Children dismissed just before (terminate_child) are still stopping: wait for them too.
+        for (CompletableFuture<Void> f : List.copyOf(stopsInFlight)) f.join();
     }
 
+    /** RUNNING (or STARTING) -> STOPPED | FAILED, once; closes the mailbox in the same step. Actor thread. */
     private void terminate(ExitStatus status) {
+        if (!alive) throw new IllegalStateException("supervisor " + path + " terminated twice (" + status + ")");
         alive = false;
         state = status instanceof ExitStatus.Shutdown ? NodeStatus.State.STOPPED : NodeStatus.State.FAILED;
-        if (spec.strategy() == Strategy.SIMPLE_ONE_FOR_ONE) children.clear();
-        Message m;
-        while ((m = mailbox.poll()) != null) {
-            switch (m) {
-                case Call c -> c.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
-                case Adopt a -> {
-                    // Started just as we terminated: nobody will ever stop it, so kill it now.
-                    if (a.running() != null) a.running().kill();
-                    a.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
-                }
-                default -> { }
-            }
-        }
+        dynamics.clear();
+        for (Message m : mailbox.close()) refuse(m);
+        Containment.supervisorGone(path);
         if (!started.isDone()) {
             String child = lastStartFailure == null ? spec.id() : lastStartFailure.childId();
             started.completeExceptionally(new ChildStartException(child, "supervisor " + spec.id() + " " + status, lastStartFailure));
@@ -365,27 +452,38 @@ public final class SupervisorActor implements Supervisor {
         termination.complete(status);
     }
 
+    /** Answers a message nobody will carry out: the mailbox is closed. Any thread. */
+    private void refuse(Message m) {
+        switch (m) {
+            case Request r -> r.reply().completeExceptionally(terminated());
+            case Adopt a -> {
+                // Started just as we terminated: nobody will ever stop it, so kill it now.
+                if (a.running() != null) a.running().kill();
+                a.reply().completeExceptionally(terminated());
+            }
+            case Exited x -> { }
+            case RetryRestart x -> { }
+            case DelayedRestart x -> { }
+        }
+    }
+
+    private IllegalStateException terminated() {
+        return new IllegalStateException("supervisor " + path + " has terminated");
+    }
+
     // ---- messages from other threads ------------------------------------------------------------
 
     void childExited(Child child, long generation, ExitStatus status) {
-        mailbox.add(new Exited(child, generation, status));
+        mailbox.offer(new Exited(child, generation, status)); // refused once terminated: nobody restarts any more
     }
 
-    private <T> CompletableFuture<T> call(CompletableFuture<T> reply, Runnable action) {
-        if (!alive) {
-            reply.completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
-            return reply;
-        }
-        mailbox.add(new Call(() -> {
-            try {
-                action.run();
-            } catch (GiveUp g) {
-                reply.completeExceptionally(new IllegalStateException("supervisor " + path + " gave up: " + g.reason));
-                throw g;
-            } catch (RuntimeException e) {
-                reply.completeExceptionally(e);
-            }
-        }, reply));
+    /** Sends {@code m}, or answers it at once when the actor has terminated. */
+    private void send(Message m) {
+        if (!mailbox.offer(m)) refuse(m);
+    }
+
+    private <T> CompletableFuture<T> request(Request r, CompletableFuture<T> reply) {
+        send(r);
         return reply;
     }
 
@@ -406,17 +504,17 @@ public final class SupervisorActor implements Supervisor {
         if (!alive) return;
         killed = true;
         killProcesses();
-        mailbox.add(new Call(() -> {
-            if (!alive) return;
-            lastError = reason;
-            stopAll();
-            terminate(new ExitStatus.Crashed(reason));
-        }, new CompletableFuture<>()));
+        send(new KillRequest(reason, new CompletableFuture<>()));
     }
 
     void killProcesses() {
-        for (Child c : children) {
+        // A kill is an operator's (or a teardown's) doing: the exits it causes say so.
+        for (Child c : statics) {
             if (c.isRunning()) c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+            c.killProcesses();
+        }
+        for (Child c : dynamics.values()) {
+            c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
             c.killProcesses();
         }
     }
@@ -430,14 +528,15 @@ public final class SupervisorActor implements Supervisor {
     }
 
     List<NodeStatus> childStatuses() {
-        List<NodeStatus> out = new ArrayList<>(children.size());
-        for (Child c : children) out.add(c.status());
+        List<NodeStatus> out = new ArrayList<>(statics.size() + dynamics.size());
+        for (Child c : statics) out.add(c.status());
+        for (Child c : dynamics.values()) out.add(c.status());
         return out;
     }
 
     @Override public Optional<Supervisor> supervisor(String id) {
         if (spec.id().equals(id)) return Optional.of(this);
-        for (Child c : children) {
+        for (Child c : statics) {
             if (c instanceof SupervisorNode s && s.current() != null) {
                 Optional<Supervisor> hit = s.current().supervisor(id);
                 if (hit.isPresent()) return hit;
@@ -447,7 +546,7 @@ public final class SupervisorActor implements Supervisor {
     }
 
     Optional<Supervisor> childSupervisor(String id) {
-        for (Child c : children) {
+        for (Child c : statics) {
             if (c instanceof SupervisorNode s && c.id().equals(id) && s.current() != null) return Optional.of(s.current());
         }
         return Optional.empty();
@@ -455,8 +554,8 @@ public final class SupervisorActor implements Supervisor {
 
     /** The actor whose direct child is {@code id}, searching this subtree. */
     private Optional<SupervisorActor> ownerOf(String id) {
-        for (Child c : children) if (c.id().equals(id)) return Optional.of(this);
-        for (Child c : children) {
+        if (find(id) != null) return Optional.of(this);
+        for (Child c : statics) {
             if (c instanceof SupervisorNode s && s.current() != null) {
                 Optional<SupervisorActor> hit = s.current().ownerOf(id);
                 if (hit.isPresent()) return hit;
@@ -465,23 +564,32 @@ public final class SupervisorActor implements Supervisor {
         return Optional.empty();
     }
 
-    private Child direct(String id) {
-        for (Child c : children) if (c.id().equals(id)) return c;
-        throw new UnknownChildException(id, spec.id());
+    /** The direct child {@code id}, or null: O(statics) + O(log dynamics). Any thread. */
+    private Child find(String id) {
+        for (Child c : statics) if (c.id().equals(id)) return c;
+        if (spec.template() != null && id.startsWith(spec.template().id() + "-")) {
+            try {
+                ProcessNode p = dynamics.get(Long.parseLong(id.substring(spec.template().id().length() + 1)));
+                if (p != null && p.id().equals(id)) return p;
+            } catch (NumberFormatException e) {
+                return null; // not a name this supervisor gives its dynamic children
+            }
+        }
+        return null;
     }
 
-    private CompletableFuture<Void> onOwner(String id, java.util.function.BiConsumer<SupervisorActor, Child> action) {
-        CompletableFuture<Void> reply = new CompletableFuture<>();
+    private Child direct(String id) {
+        Child c = find(id);
+        if (c == null) throw new UnknownChildException(id, spec.id());
+        return c;
+    }
+
+    /** Sends {@code make(reply)} to the supervisor in this subtree whose direct child is {@code id}. */
+    private CompletableFuture<Void> toOwner(String id, java.util.function.Function<CompletableFuture<Void>, Request> make) {
         Optional<SupervisorActor> owner = ownerOf(id);
-        if (owner.isEmpty()) {
-            reply.completeExceptionally(new UnknownChildException(id, spec.id()));
-            return reply;
-        }
-        SupervisorActor o = owner.get();
-        return o.call(reply, () -> {
-            action.accept(o, o.direct(id));
-            reply.complete(null);
-        });
+        if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        return owner.get().request(make.apply(reply), reply);
     }
 
     @Override public CompletableFuture<ProcessChild> startChild() {
@@ -493,36 +601,27 @@ public final class SupervisorActor implements Supervisor {
             throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
         }
         CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
-        return call(reply, () -> {
-            ProcessNode node = (ProcessNode) newChild(customize.apply(template.withId(template.id() + "-" + (++dynamicCount))), true);
-            children.add(node);
-            // The spawn and the readiness wait happen off the actor, so many workers can start at once.
-            node.launch().whenComplete((running, error) -> {
-                mailbox.add(new Adopt(node, running, error, reply));
-                // terminate() may have drained the mailbox just before that add: then nobody will see it.
-                if (!alive) drainAdoptions();
-            });
-        });
+        return request(new StartDynamic(template, customize, reply), reply);
     }
 
-    /** Kills dynamic children that finished starting after this supervisor terminated. Any thread. */
-    private void drainAdoptions() {
-        for (Message m : mailbox) {
-            if (m instanceof Adopt a && mailbox.remove(m)) {
-                if (a.running() != null) a.running().kill();
-                a.reply().completeExceptionally(new IllegalStateException("supervisor " + path + " has terminated"));
-            }
-        }
+    private void startDynamic(ProcessSpec template, java.util.function.UnaryOperator<ProcessSpec> customize,
+                              CompletableFuture<ProcessChild> reply) {
+        long seq = ++dynamicCount;
+        ProcessNode node = (ProcessNode) newChild(customize.apply(template.withId(template.id() + "-" + seq)), true, seq);
+        dynamics.put(seq, node);
+        // The spawn and the readiness wait happen off the actor, so many workers can start at once.
+        // If the actor terminated meanwhile, send() refuses the Adopt, which kills the new process.
+        node.launch().whenComplete((running, error) -> send(new Adopt(node, running, error, reply)));
     }
 
     private void adoptDynamic(ProcessNode node, RunningProcess running, Throwable error, CompletableFuture<ProcessChild> reply) {
         if (error != null) {
-            children.remove(node);
+            dynamics.remove(node.seq, node);
             ChildStartException e = ProcessNode.startFailure(error);
             node.lastError = e.getMessage();
             publish(new SupervisionEvent.StartFailed(node.path, node.id(), e.getMessage()));
             reply.completeExceptionally(e);
-        } else if (!children.contains(node) || killed) {
+        } else if (!isChild(node) || killed) {
             running.kill();
             reply.completeExceptionally(new ChildStartException(node.id(), node.id() + " was stopped while starting"));
         } else {
@@ -533,45 +632,40 @@ public final class SupervisorActor implements Supervisor {
     }
 
     @Override public CompletableFuture<Void> startChild(String id) {
-        return onOwner(id, (o, c) -> {
-            c.heldStopped = false;
-            if (!c.isRunning()) o.startRequested(c);
-        });
+        return toOwner(id, reply -> new StartChild(id, reply));
     }
 
     @Override public CompletableFuture<Void> stopChild(String id) {
-        Optional<SupervisorActor> owner = ownerOf(id);
-        if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
-        SupervisorActor o = owner.get();
-        CompletableFuture<Void> reply = new CompletableFuture<>();
-        return o.call(reply, () -> {
-            Child c = o.direct(id);
-            c.heldStopped = true;
-            if (c instanceof ProcessNode p && p.dynamic) {
-                // Off the actor, as OTP's simple_one_for_one does: a pool dismissing many workers must not
-                // wait out each graceful stop in turn. Removed first, so no exit message reaches it any more.
-                o.children.remove(c);
-                Threads.startVirtual("pooly-stop-" + id, () -> {
-                    try {
-                        o.stopRequested(c);
-                        reply.complete(null);
-                    } catch (RuntimeException e) {
-                        reply.completeExceptionally(e);
-                    }
-                });
-            } else {
-                o.stopRequested(c);
-                reply.complete(null);
-            }
-        });
+        return toOwner(id, reply -> new TerminateChild(id, reply));
+    }
+
+    private void terminateChild(Child c, CompletableFuture<Void> reply) {
+        c.heldStopped = true;
+        if (c instanceof ProcessNode p && p.dynamic) {
+            // Off the actor, as OTP's simple_one_for_one does: a pool dismissing many workers must not
+            // wait out each graceful stop in turn. Removed first, so no exit message reaches it any more.
+            dynamics.remove(p.seq, p);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            stopsInFlight.add(done);
+            Threads.startVirtual("pooly-stop-" + c.id(), () -> {
+                try {
+                    stopRequested(c);
+                    reply.complete(null);
+                } catch (RuntimeException e) {
+                    reply.completeExceptionally(e);
+                } finally {
+                    stopsInFlight.remove(done);
+                    done.complete(null);
+                }
+            });
+        } else {
+            stopRequested(c);
+            reply.complete(null);
+        }
     }
 
     @Override public CompletableFuture<Void> restartChild(String id) {
-        return onOwner(id, (o, c) -> {
-            c.heldStopped = false;
-            o.stopRequested(c);
-            o.startRequested(c);
-        });
+        return toOwner(id, reply -> new RestartChild(id, reply));
     }
 
     /** A start asked for by a caller: a failure is reported like any other and not retried. */
@@ -608,17 +702,8 @@ public final class SupervisorActor implements Supervisor {
 
     @Override public CompletableFuture<Void> shutdown() {
         CompletableFuture<Void> reply = new CompletableFuture<>();
-        if (!alive) {
-            return termination.thenApply(s -> null);
-        }
-        mailbox.add(new Call(() -> {
-            if (alive) {
-                stopAll();
-                terminate(new ExitStatus.Shutdown());
-            }
-            reply.complete(null);
-        }, reply));
-        return reply.exceptionallyCompose(e -> termination.thenApply(s -> null));
+        // Idempotent: when it has terminated already (or meanwhile), the answer is its termination.
+        return request(new ShutdownRequest(reply), reply).exceptionallyCompose(e -> termination.thenApply(s -> null));
     }
 
     @Override public CompletableFuture<ExitStatus> termination() { return termination; }

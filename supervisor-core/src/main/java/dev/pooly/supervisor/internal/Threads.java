@@ -5,9 +5,11 @@ import org.slf4j.LoggerFactory;
 
 
 /**
- * The one place Pooly makes threads: named, daemon, and with an uncaught-exception handler that
- * logs instead of vanishing. Virtual threads for actors and waiting; small-stack platform threads for
- * blocking pipe reads, which would otherwise pin virtual threads' carriers.
+ * Named threads with an uncaught-exception handler that logs instead of vanishing: virtual threads
+ * for actors and waiting; small-stack platform threads for blocking pipe reads, which would otherwise
+ * pin virtual threads' carriers. Not the only place Pooly makes threads: the {@link Spawner}s, the
+ * {@link Timers} thread, the stderr multiplexer and a few in pool-core and cli make their own, each
+ * documented where it is made. Thread-safe (stateless).
  */
 public final class Threads {
     private static final Logger LOG = LoggerFactory.getLogger(Threads.class);

@@ -1,0 +1,37 @@
+package dev.pooly.supervisor.internal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One way of starting an OS process in a session of its own with piped stdin, stdout and stderr.
+ * Two exist: {@code PosixSpawnPath} (Java 22+ on Linux with glibc: one {@code posix_spawn} through the
+ * FFM API, shipped in this jar's {@code META-INF/versions/22}) and {@link JdkSpawnPath} (any JDK:
+ * {@link ProcessBuilder} through {@code setpriv} and {@code setsid}). {@link Launcher} picks one at
+ * class initialisation; {@code -Dpooly.launcher=jdk} forces the second.
+ *
+ * <p>Implementations are thread-safe; {@link #spawn} blocks for the spawn only (about a millisecond)
+ * and is called on a {@link Spawner} thread.
+ */
+interface SpawnPath {
+    /** "posix_spawn" or "ProcessBuilder", for logs and docs. */
+    String name();
+
+    /**
+     * Starts {@code argv} with {@code executable} (already resolved against PATH) in {@code cwd} with
+     * this JVM's environment plus {@code env}; the child leads a new session (and so a process group).
+     * {@code placer} gets the pid as soon as it exists, before anything else is done, so that the
+     * child is moved into its cgroup as early as this JVM can.
+     */
+    Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException;
+
+    /** Moves a just-spawned pid into its cgroup. */
+    interface Placer {
+        void place(long pid) throws IOException;
+    }
+
+    /** Whether the child's death signal ties it to its spawner thread (setpriv --pdeathsig). */
+    boolean deathSignal();
+}

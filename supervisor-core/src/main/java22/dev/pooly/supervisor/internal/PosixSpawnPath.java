@@ -1,0 +1,262 @@
+package dev.pooly.supervisor.internal;
+
+import dev.pooly.supervisor.ExitStatus;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The Linux launch path on Java 22+: one {@code posix_spawn(3)} per process, called through the FFM
+ * API, with {@code POSIX_SPAWN_SETSID} (glibc 2.26+) so that the command itself leads a new session:
+ * no {@code jspawnhelper}, {@code setpriv} or {@code setsid} exec in between, and no JDK thread per
+ * process besides the {@link ProcessHandle#onExit()} waiter.
+ *
+ * <p>What the JDK would do and we therefore must: the pipes are made with {@code pipe2(O_CLOEXEC)} and
+ * put on 0/1/2 by {@code posix_spawn_file_actions_adddup2}; every other descriptor is closed in the
+ * child ({@code posix_spawn_file_actions_addclosefrom_np}, glibc 2.34), so a worker never holds the
+ * guardian's pipe or another worker's; the signal mask is emptied and dispositions reset; and since
+ * the JDK does not know these children, we reap them: {@code waitpid} once {@code onExit} (which waits
+ * with {@code WNOWAIT}) has seen the exit, so no zombie stays and the exit status is the real one
+ * (a signal is a signal, not 128+N).
+ *
+ * <p>The parent's ends of stdin/stdout become {@link FileOutputStream}/{@link FileInputStream} by
+ * opening {@code /proc/self/fd/N} (a supported, reflection-free way to get a {@link java.io.FileDescriptor}
+ * for a descriptor we made), after which our own descriptor is closed. stderr stays a raw descriptor
+ * for the {@link StderrMux}.
+ *
+ * <p>Present only in {@code META-INF/versions/22} of the jar; {@link Launcher} loads it by name and
+ * falls back to {@link JdkSpawnPath} when it is absent (Java 21) or {@link #create} refuses (no glibc
+ * with these functions). Thread-safe: method handles are immutable, each spawn uses its own arena.
+ */
+final class PosixSpawnPath implements SpawnPath {
+    private static final int O_CLOEXEC = 0x80000;
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POSIX_SPAWN_SETSID = 0x80;
+    /** glibc's posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80; room to spare. */
+    private static final long OPAQUE = 1024;
+    private static final long SIGSET = 128;
+
+    static final Linker LINKER = Linker.nativeLinker();
+    static final SymbolLookup LIBC = LINKER.defaultLookup();
+    static final StructLayout ERRNO_STATE = Linker.Option.captureStateLayout();
+    static final VarHandle ERRNO = ERRNO_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+    private final MethodHandle spawn = fn("posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private final MethodHandle faInit = fn("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle faDestroy = fn("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle faDup2 = fn("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private final MethodHandle faChdir = fn("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private final MethodHandle faClosefrom = fn("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private final MethodHandle attrInit = fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle attrDestroy = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle attrFlags = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private final MethodHandle attrSigmask = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private final MethodHandle attrSigdefault = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private final MethodHandle sigemptyset = fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle sigfillset = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private final MethodHandle pipe2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
+    static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
+
+    private final StderrMux mux;
+
+    private PosixSpawnPath() {
+        this.mux = new StderrMux();
+    }
+
+    /** Called reflectively by {@link Launcher}; throws when this libc lacks a function we need. */
+    static SpawnPath create() {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            throw new UnsupportedOperationException("posix_spawn path is for Linux");
+        }
+        return new PosixSpawnPath();
+    }
+
+    static MethodHandle fn(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsupportedOperationException("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    @Override public String name() { return "posix_spawn"; }
+
+    @Override public boolean deathSignal() { return false; }
+
+    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
+        int[] in = pipe(), out = pipe(), err = pipe();
+        int pid;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fa = arena.allocate(OPAQUE, 16);
+            MemorySegment attr = arena.allocate(OPAQUE, 16);
+            check("posix_spawn_file_actions_init", (int) faInit.invokeExact(fa));
+            check("posix_spawnattr_init", (int) attrInit.invokeExact(attr));
+            try {
+                check("adddup2", (int) faDup2.invokeExact(fa, in[0], 0));
+                check("adddup2", (int) faDup2.invokeExact(fa, out[1], 1));
+                check("adddup2", (int) faDup2.invokeExact(fa, err[1], 2));
+                check("addclosefrom_np", (int) faClosefrom.invokeExact(fa, 3));
+                check("addchdir_np", (int) faChdir.invokeExact(fa, arena.allocateFrom(cwd.toString())));
+                MemorySegment none = arena.allocate(SIGSET, 8);
+                MemorySegment all = arena.allocate(SIGSET, 8);
+                check("sigemptyset", (int) sigemptyset.invokeExact(none));
+                check("sigfillset", (int) sigfillset.invokeExact(all));
+                check("setsigmask", (int) attrSigmask.invokeExact(attr, none));
+                check("setsigdefault", (int) attrSigdefault.invokeExact(attr, all));
+                check("setflags", (int) attrFlags.invokeExact(attr,
+                        (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+                MemorySegment pidOut = arena.allocate(JAVA_INT);
+                int rc = (int) spawn.invokeExact(pidOut, arena.allocateFrom(executable.toString()), fa, attr,
+                        strings(arena, argv), strings(arena, environment(env)));
+                if (rc != 0) throw new IOException("posix_spawn " + executable + ": " + strerror(rc));
+                pid = pidOut.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) faDestroy.invokeExact(fa);
+                ignored = (int) attrDestroy.invokeExact(attr);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            throw e;
+        } catch (Throwable t) {
+            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            throw new IOException(t);
+        }
+        try {
+            placer.place(pid);
+        } catch (IOException | RuntimeException e) {
+            // Not contained as promised: it must not run. Killed and reaped before we report the failure.
+            kill(pid);
+            reap(pid);
+            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            throw e;
+        }
+        // The child has its copies; ours of its ends go, so EOF and EPIPE work.
+        OutputStream stdin;
+        InputStream stdout;
+        try {
+            // /proc reopen before closing the child's ends: opening a pipe with no peer would block.
+            stdin = new FileOutputStream("/proc/self/fd/" + in[1]);
+            stdout = new FileInputStream("/proc/self/fd/" + out[0]);
+        } finally {
+            closeAll(in[0], out[1], err[1], in[1], out[0]);
+        }
+        ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
+        if (handle == null) {
+            // We have not reaped it, so it exists at least as a zombie: /proc failed us.
+            kill(pid);
+            reap(pid);
+            closeAll(err[0]);
+            throw new IOException("spawned pid " + pid + " is not visible in /proc");
+        }
+        CompletableFuture<ExitStatus> exit = handle.onExit().thenApply(h -> reap(pid));
+        int errFd = err[0];
+        return new Spawned(handle, stdin, stdout, exit, sink -> mux.register(errFd, sink));
+    }
+
+    private static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+
+    /** SIGKILL to our own unreaped child: its pid cannot have been reused. */
+    private static void kill(int pid) {
+        try {
+            int ignored = (int) KILL.invokeExact(pid, 9);
+        } catch (Throwable t) {
+            // kill(2) does not throw.
+        }
+    }
+
+    /** Reaps {@code pid}, which has exited (onExit saw it with WNOWAIT), and decodes its status. */
+    static ExitStatus reap(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment status = arena.allocate(JAVA_INT);
+            MemorySegment errno = arena.allocate(ERRNO_STATE);
+            while (true) {
+                int rc = (int) WAITPID.invokeExact(errno, pid, status, 0);
+                if (rc == pid) break;
+                int e = (int) ERRNO.get(errno, 0L);
+                if (rc < 0 && e == 4) continue; // EINTR
+                return new ExitStatus.Crashed("exit status of pid " + pid + " unavailable (" + strerror(e) + ")");
+            }
+            int s = status.get(JAVA_INT, 0);
+            int signal = s & 0x7f;
+            return signal == 0 ? new ExitStatus.Exited((s >> 8) & 0xff) : new ExitStatus.Signaled(signal);
+        } catch (Throwable t) {
+            return new ExitStatus.Crashed("exit status of pid " + pid + " unavailable (" + t + ")");
+        }
+    }
+
+    private int[] pipe() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            MemorySegment errno = arena.allocate(ERRNO_STATE);
+            int rc = (int) pipe2.invokeExact(errno, fds, O_CLOEXEC);
+            if (rc != 0) throw new IOException("pipe2: " + strerror((int) ERRNO.get(errno, 0L)));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    static void closeAll(int... fds) {
+        for (int fd : fds) {
+            try {
+                int ignored = (int) CLOSE.invokeExact(fd);
+            } catch (Throwable t) {
+                // close(2) does not throw; a linkage error here would have failed at class init.
+            }
+        }
+    }
+
+    private static List<String> environment(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(extra);
+        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    /** A NULL-terminated char*[] of {@code values}, allocated in {@code arena}. */
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i), StandardCharsets.UTF_8));
+        }
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static void check(String what, int rc) throws IOException {
+        if (rc != 0) throw new IOException(what + ": " + strerror(rc));
+    }
+
+    private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0) + " (errno " + errno + ")";
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+}
