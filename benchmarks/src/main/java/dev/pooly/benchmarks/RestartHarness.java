@@ -56,9 +56,9 @@ public final class RestartHarness {
                 killToFirstReply = new Distribution(), bareSpawn = new Distribution(), bareFirstEcho = new Distribution(),
                 wrappedSpawn = new Distribution(), wrappedFirstEcho = new Distribution();
 
-        // Generous intensity: this harness crashes the worker hundreds of times on purpose.
         Distribution ffmSpawn = new Distribution(), ffmFirstEcho = new Distribution(),
                 poolySpawn = new Distribution(), poolyFirstEcho = new Distribution();
+        // Generous intensity: this harness crashes the worker hundreds of times on purpose.
         // Each worker lives at least PAUSE_MS before it is killed: with min_uptime below that, every kill is of a
         // healthy worker, which backoff must restart at once; this measures that path (the default min_uptime, 1 s,
         // would rightly delay these rapid kills).
