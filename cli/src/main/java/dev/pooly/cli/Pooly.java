@@ -67,6 +67,9 @@ public final class Pooly implements Runnable {
         all.put("stop", NodeCommand.Stop::new);
         all.put("restart", NodeCommand.Restart::new);
         all.put("kill", NodeCommand.Kill::new);
+        all.put("reload", ReloadCommand::new);
+        all.put("scale", ScaleCommand::new);
+        all.put("logs", LogsCommand::new);
         all.put("shutdown", ShutdownCommand::new);
         all.put("help", CommandLine.HelpCommand::new);
         return Collections.unmodifiableMap(all);

@@ -22,6 +22,28 @@ public final class SocketOptions {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of("pooly.sock");
     }
 
+    /**
+     * As {@link #resolve}, but a config with problems still names its socket when its YAML can be
+     * read at all: {@code pooly reload} must reach the daemon to have it log the problems (and the
+     * daemon, not this client, is the one that decides nothing changes). Throws the config's problems
+     * (exit 65) only when no socket can be found.
+     */
+    Path resolveForReload() {
+        if (socket != null || config == null) return resolve();
+        try {
+            return resolve();
+        } catch (CliException invalid) {
+            try {
+                var tree = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(config.toFile());
+                String named = tree == null ? "" : tree.path("control").path("socket").asText("");
+                Path dir = config.toAbsolutePath().getParent();
+                return dir.resolve(named.isEmpty() ? "pooly.sock" : named).normalize();
+            } catch (IOException | RuntimeException unreadable) {
+                throw invalid;
+            }
+        }
+    }
+
     /** Loads and validates a config; bad config is exit 65 with every problem listed. */
     static dev.pooly.config.PoolyConfig load(Path file) {
         try {

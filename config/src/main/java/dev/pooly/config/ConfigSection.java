@@ -12,7 +12,7 @@ import java.util.SequencedSet;
 public enum ConfigSection {
     TOP_LEVEL("the top level", "version", "control", "logs", "supervisor"),
     CONTROL("control", "socket"),
-    LOGS("logs", "dir", "max_bytes", "backups"),
+    LOGS("logs", "dir", "max_bytes", "backups", "to"),
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */
     CHILD("a child entry", "process", "pool", "supervisor"),

@@ -103,7 +103,7 @@ class ConfigProblemsTest {
                   colour: always
                 supervisor: {}
                 """)).containsExactly(
-                "pooly.yaml:3:3: unknown key 'colour' in logs; expected one of: dir, max_bytes, backups");
+                "pooly.yaml:3:3: unknown key 'colour' in logs; expected one of: dir, max_bytes, backups, to");
     }
 
     @Test

@@ -68,6 +68,22 @@ public interface Pool {
         throw new UnsupportedOperationException("pool " + name() + " does not report worker exits");
     }
 
+    /**
+     * Applies new settings to the running pool, in place (a reload). Size and max_overflow: growing
+     * starts workers; shrinking dismisses idle workers at once and busy ones at their checkin.
+     * Strategy, timeouts, max_uses, on_abandon, intensity, health and max_memory apply from the next
+     * checkout/checkin or check round.
+     * A changed worker spec rolls the workers: one extra new worker starts, and once it is ready one
+     * old worker leaves (an idle one at once, a busy one at its checkin), then the next; capacity never
+     * drops below the size and no caller sees an error caused by it. Returns at once.
+     *
+     * @throws IllegalArgumentException {@code next} names another pool
+     */
+    void reconfigure(PoolSpec next);
+
+    /** {@link #reconfigure} with only the size and max_overflow changed. */
+    void resize(int size, int maxOverflow);
+
     /** Work done with a lease inside {@link #transaction}; {@code E} is what it may throw. */
     @FunctionalInterface
     interface LeaseFunction<T, E extends Exception> {

@@ -29,6 +29,8 @@ public final class StandalonePool implements Pool, AutoCloseable {
     @Override public Optional<Lease> tryCheckout() { return pool.tryCheckout(); }
     @Override public PoolStatus status() { return pool.status(); }
     @Override public PoolSpec spec() { return pool.spec(); }
+    @Override public void reconfigure(PoolSpec next) { pool.reconfigure(next); }
+    @Override public void resize(int size, int maxOverflow) { pool.resize(size, maxOverflow); }
 
     /** Fails waiters and later checkouts with {@link PoolClosedException}, then stops the tree. */
     @Override public void close() {

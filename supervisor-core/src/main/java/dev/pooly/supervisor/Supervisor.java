@@ -41,6 +41,23 @@ public interface Supervisor {
         throw new UnsupportedOperationException("this supervisor cannot customise its dynamic children");
     }
 
+    /**
+     * As {@link #startChild()}, from {@code template} instead of the supervisor's own (same id): a pool
+     * rolling its workers onto new settings starts them this way.
+     */
+    default CompletableFuture<ProcessChild> startChild(ProcessSpec template) {
+        return startChildWith(template, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #startChild(ProcessSpec)}, with that template (already carrying the new child's id)
+     * adjusted by {@code customize} as in {@link #startChildWith(java.util.function.UnaryOperator)}.
+     */
+    default CompletableFuture<ProcessChild> startChildWith(ProcessSpec template,
+                                                           java.util.function.UnaryOperator<ProcessSpec> customize) {
+        throw new UnsupportedOperationException("this supervisor cannot start dynamic children from another template");
+    }
+
     /** Starts a stopped child. */
     CompletableFuture<Void> startChild(String id);
 
@@ -56,6 +73,30 @@ public interface Supervisor {
      * Completes once that incarnation is gone (not once it was replaced).
      */
     CompletableFuture<Void> killChild(String id);
+
+    /**
+     * Adds a static child to this supervisor (a reload's new child) right after its sibling
+     * {@code after} (null: first) and starts it; completes once it runs, or exceptionally with
+     * {@link ChildStartException} (the child then stays, failed, as a start on request leaves it).
+     *
+     * @throws IllegalArgumentException (through the future) if a child with that id is here already
+     */
+    CompletableFuture<Void> addChild(ChildSpec child, String after);
+
+    /**
+     * Replaces the child with {@code child}'s id, anywhere in this subtree, by {@code child}: the old one
+     * stops as its shutdown says, the new one starts in the same slot. Not counted as a restart.
+     */
+    CompletableFuture<Void> replaceChild(ChildSpec child);
+
+    /** Stops the child {@code id}, anywhere in this subtree, and removes its slot (a reload's removed child). */
+    CompletableFuture<Void> removeChild(String id);
+
+    /**
+     * Changes this supervisor's strategy and intensity in place; no child is stopped or started.
+     * A changed intensity starts a fresh restart window.
+     */
+    CompletableFuture<Void> updateSettings(Strategy strategy, Intensity intensity);
 
     /** Stops every child in reverse start order, then this supervisor. Idempotent. */
     CompletableFuture<Void> shutdown();

@@ -45,6 +45,14 @@ public final class ControlServer implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private volatile boolean closed;
+    /** Answers {@code reload}; set once before {@link #serve}. */
+    private volatile java.util.function.Function<String, ObjectNode> reload =
+            cause -> error(ExitCode.FAILURE, "this daemon does not reload");
+    /** Where a child's logs are: id -> stream name -> file, or null for an unknown id; set once before {@link #serve}. */
+    private volatile java.util.function.Function<String, java.util.Map<String, Path>> logFiles = id -> null;
+    /** Answers {@code scale}; set once before {@link #serve}. */
+    private volatile java.util.function.Function<JsonNode, ObjectNode> scale =
+            request -> error(ExitCode.FAILURE, "this daemon does not scale");
 
     private ControlServer(Path socket, ServerSocketChannel server) {
         this.socket = socket;
@@ -123,6 +131,21 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() { return socket; }
 
+    /** What a {@code reload} request does: given its cause, returns the reply. */
+    public void onReload(java.util.function.Function<String, ObjectNode> reload) {
+        this.reload = reload;
+    }
+
+    /** Where {@code logs} finds a child's files. */
+    public void onLogs(java.util.function.Function<String, java.util.Map<String, Path>> logFiles) {
+        this.logFiles = logFiles;
+    }
+
+    /** What a {@code scale} request ({@code pool}, {@code size}, optional {@code max_overflow}) does. */
+    public void onScale(java.util.function.Function<JsonNode, ObjectNode> scale) {
+        this.scale = scale;
+    }
+
     /** Serves requests until {@link #close}. {@code shutdown} is completed by the {@code shutdown} request. */
     public void serve(Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         Thread.ofPlatform().name("pooly-control").daemon(true).start(() -> {
@@ -157,7 +180,14 @@ public final class ControlServer implements AutoCloseable {
                     reply.set("status", StatusJson.of(root.status(), pools));
                     out.send(reply);
                 }
-                case "start", "stop", "restart", "kill" -> out.send(control(root, op, request.path("id").asText("")));
+                case "start", "stop", "restart", "kill" -> {
+                    String id = request.path("id").asText("");
+                    ObjectNode refused = refusal(root, pools, op, id);
+                    out.send(refused != null ? refused : control(root, op, id));
+                }
+                case "reload" -> out.send(reload.apply("pooly reload"));
+                case "scale" -> out.send(scale.apply(request));
+                case "logs" -> logs(request, in, out);
                 case "shutdown" -> {
                     out.send(ok());
                     shutdown.complete("shutdown request");
@@ -168,13 +198,79 @@ public final class ControlServer implements AutoCloseable {
                         out.send(error(ExitCode.UNAVAILABLE, "no pool named '" + request.path("pool").asText("") + "'; pools: " + pools.keySet()));
                         return;
                     }
+                    ObjectNode stopped = stoppedPool(root, pool.name());
+                    if (stopped != null) {
+                        out.send(stopped);
+                        return;
+                    }
                     new LeaseSession(pool, request, in, out, channel).run();
                 }
-                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, shutdown or lease"));
+                default -> out.send(error(ExitCode.USAGE, "unknown op '" + op + "'; expected status, start, stop, restart, kill, reload, scale, logs, shutdown or lease"));
             }
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.toString());
         }
+    }
+
+    /** {@code logs}: an ok, the lines, then (without follow) an end message; with follow, until the client leaves. */
+    private void logs(JsonNode request, BufferedReader in, JsonLines out) throws IOException {
+        String id = request.path("id").asText("");
+        java.util.Map<String, Path> files = logFiles.apply(id);
+        if (files == null) {
+            out.send(error(ExitCode.UNAVAILABLE, "no process or pool '" + id + "' in the config"));
+            return;
+        }
+        boolean follow = request.path("follow").asBoolean(false);
+        out.send(ok().put("files", String.valueOf(files.values())));
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        if (follow) {
+            // The client sends nothing more: its end of the connection closing is the only way we learn it left.
+            Threads.startVirtual("pooly-logs-eof", () -> {
+                try {
+                    while (in.read() >= 0) { }
+                } catch (IOException ignored) {
+                    // closed: the same as EOF
+                }
+                gone.set(true);
+            });
+        }
+        LogTail.run(java.util.List.copyOf(files.keySet()), java.util.List.copyOf(files.values()),
+                request.path("lines").asInt(10), follow, out, gone);
+        if (!follow) out.send(ok().put("end", true));
+    }
+
+    /**
+     * Requests with no meaning refused up front (64): the root (the daemon itself), and start/stop/
+     * restart of a pool's worker, which the pool replaces at once, so "stays stopped" could not hold.
+     */
+    private static ObjectNode refusal(Supervisor root, Map<String, Pool> pools, String op, String id) {
+        if (id.equals(root.id()) && !op.equals("kill")) {
+            return error(ExitCode.USAGE, id + " is the root supervisor, the daemon itself: `pooly shutdown` stops it; "
+                    + op + " its children instead");
+        }
+        int dash = id.lastIndexOf('-');
+        if (!op.equals("kill") && dash > 0 && pools.containsKey(id.substring(0, dash)) && id.substring(dash + 1).chars().allMatch(Character::isDigit)
+                && root.status().find(id).isPresent()) {
+            String pool = id.substring(0, dash);
+            return error(ExitCode.USAGE, id + " is a worker of pool " + pool + ", which keeps its size by replacing workers: "
+                    + "`pooly kill " + id + "` replaces it, `pooly scale " + pool + " SIZE` changes how many run, `pooly "
+                    + op + " " + pool + "` acts on the whole pool");
+        }
+        return null;
+    }
+
+    /** A lease on a stopped pool fails at once, saying so, instead of waiting out its checkout timeout. */
+    private static ObjectNode stoppedPool(Supervisor root, String name) {
+        // The cheap check first (no status snapshot on the lease path): a running pool's supervisor has not ended.
+        var sup = root.supervisor(name);
+        if (sup.isPresent() && !sup.get().termination().isDone()) return null;
+        // Ended: stopped for good, or between two incarnations (a restart, whose callers must wait instead).
+        var node = root.status().find(name);
+        if (node.isPresent() && (node.get().state() == dev.pooly.supervisor.NodeStatus.State.STOPPED
+                || node.get().state() == dev.pooly.supervisor.NodeStatus.State.FAILED)) {
+            return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped; `pooly start " + name + "` starts it");
+        }
+        return null;
     }
 
     private static ObjectNode control(Supervisor root, String op, String id) {

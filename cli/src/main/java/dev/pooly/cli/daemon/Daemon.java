@@ -12,12 +12,14 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code pooly daemon}: starts the tree, serves the control socket, and ends on SIGTERM/SIGINT or a
  * {@code shutdown} request (children stopped in reverse order, exit 0) or when the root supervisor
- * gives up (exit 1).
+ * gives up (exit 1). SIGHUP reloads the config file as {@code pooly reload} does ({@link Reloader});
+ * SIGUSR1/SIGUSR2 are left at the JVM's defaults.
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger("pooly");
@@ -45,9 +47,37 @@ public final class Daemon {
             server.close();
             return ExitCode.FAILURE;
         }
-        server.serve(root, tree.pools(), stop);
+        PoolTable pools = new PoolTable(tree.pools());
+        Reloader reloader = new Reloader(config, root, pools);
+        // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
+        // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
+        server.onReload(reloader::reload);
+        server.onLogs(id -> {
+            var current = reloader.running();
+            var node = current.find(id).orElse(null);
+            Path dir = current.logs().dir();
+            java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+            switch (node) {
+                case dev.pooly.config.ProcessNode p -> {
+                    files.put("out", dir.resolve(id + ".out.log"));
+                    files.put("err", dir.resolve(id + ".err.log"));
+                }
+                case dev.pooly.config.PoolNode p -> files.put("err", dir.resolve(id + ".err.log")); // stdout is the pool's channel
+                case null, default -> {
+                    return null;
+                }
+            }
+            return files;
+        });
+        server.onScale(request -> {
+            if (!request.path("size").canConvertToInt()) return ControlServer.error(ExitCode.USAGE, "scale needs an integer size");
+            Integer overflow = request.has("max_overflow") ? request.get("max_overflow").asInt() : null;
+            return reloader.scale(request.path("pool").asText(""), request.get("size").asInt(), overflow);
+        });
+        server.serve(root, pools, stop);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
-                tree.pools().size(), server.socket());
+                pools.size(), server.socket());
 
         CompletableFuture<Object> first = CompletableFuture.anyOf(stop, root.termination());
         Object why = first.join();

@@ -25,15 +25,25 @@ public final class StatusJson {
         // How the daemon contains its processes' descendants: "cgroup" or "session-tracking".
         status.put("containment", dev.pooly.supervisor.SupervisionTree.containment());
         ArrayNode poolArray = status.putArray("pools");
-        for (Pool pool : pools.values()) poolArray.add(pool(pool.status()));
+        for (Pool pool : pools.values()) poolArray.add(pool(pool.status(), tree.find(pool.name()).orElse(null)));
         status.set("tree", node(tree, pools, false));
         return status;
     }
 
     static ObjectNode pool(PoolStatus s) {
+        return pool(s, null);
+    }
+
+    /**
+     * A pool's entry. {@code node} (the pool's subtree, or null) says what the pool's own counters
+     * cannot: {@code stopped} (stopped by `pooly stop`, or its supervisor gave up), {@code starting}
+     * (its subtree or its first workers still starting), and the pool's restarts (of its subtree).
+     */
+    static ObjectNode pool(PoolStatus s, NodeStatus node) {
         ObjectNode p = JSON.objectNode();
         p.put("name", s.name());
-        p.put("state", lower(s.state()));
+        p.put("state", poolState(s, node));
+        if (node != null) p.put("restarts", restarts(node));
         p.put("size", s.size());
         p.put("max_overflow", s.maxOverflow());
         p.put("idle", s.idle());
@@ -49,9 +59,41 @@ public final class StatusJson {
             worker.put("uses", w.uses());
             if (w.id() != null) worker.put("id", w.id());
             if (w.index() >= 0) worker.put("index", w.index());
+            if (w.pid() > 0) {
+                // Read from /proc for display only: nothing is ever signalled from these numbers.
+                ProcessHandle.of(w.pid()).flatMap(h -> h.info().startInstant()).ifPresent(started ->
+                        worker.put("age_ms", Math.max(0, java.time.Duration.between(started, java.time.Instant.now()).toMillis())));
+                long rss = rssBytes(w.pid());
+                if (rss >= 0) worker.put("rss_bytes", rss);
+            }
         }
         if (s.lastError() != null) p.put("last_error", s.lastError());
         return p;
+    }
+
+    private static String poolState(PoolStatus s, NodeStatus node) {
+        if (node != null && (node.state() == NodeStatus.State.STOPPED || node.state() == NodeStatus.State.FAILED)) return "stopped";
+        if (node != null && node.state() != NodeStatus.State.RUNNING) return "starting";
+        if (s.idle() == 0 && s.busy() == 0 && s.starting() > 0) return "starting";
+        if (s.lastError() != null && s.lastError().endsWith("is not running")) return "starting";
+        return lower(s.state());
+    }
+
+    /** Restarts of the pool's subtree: the pool itself, its workers supervisor and its server. */
+    private static int restarts(NodeStatus node) {
+        int n = node.restarts();
+        for (NodeStatus c : node.children()) if (c.type() != NodeStatus.Type.PROCESS) n += c.restarts();
+        return n;
+    }
+
+    /** Resident memory from /proc/PID/statm, or -1 when it cannot be read (gone, or not Linux). */
+    static long rssBytes(long pid) {
+        try {
+            String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "statm")).trim().split(" ");
+            return Long.parseLong(fields[1]) * 4096L;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static ObjectNode node(NodeStatus n, Map<String, Pool> pools, boolean underWorkers) {

@@ -44,10 +44,29 @@ public final class TreeBuilder {
     public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
 
     public static Tree build(PoolyConfig config) {
-        LogSpec logs = new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups());
+        LogSpec logs = logSpec(config);
         Map<String, Pool> pools = new LinkedHashMap<>();
         SupervisorSpec root = supervisor(config.root(), logs, pools);
         return new Tree(root, pools);
+    }
+
+    /**
+     * The spec of one node of {@code config} (a reload's new or changed child); the pools it holds
+     * are added to {@code pools}.
+     */
+    static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
+        LogSpec logs = logSpec(config);
+        return switch (node) {
+            case SupervisorNode s -> supervisor(s, logs, pools);
+            case ProcessNode p -> process(p, logs);
+            case PoolNode p -> pool(p, logs, pools);
+        };
+    }
+
+    static Strategy strategyOf(SupervisorNode node) { return strategy(node.strategy()); }
+
+    static Intensity intensityOf(SupervisorNode node) {
+        return Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds()));
     }
 
     private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools) {
@@ -72,6 +91,17 @@ public final class TreeBuilder {
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools) {
+        Pools.PoolTree tree = Pools.create(poolSpec(node, logs));
+        pools.put(node.name(), tree.pool());
+        return tree.spec();
+    }
+
+    /** A pool's spec as {@code config} says (a reload's changed pool). */
+    static PoolSpec poolSpec(PoolyConfig config, PoolNode node) {
+        return poolSpec(node, logSpec(config));
+    }
+
+    private static PoolSpec poolSpec(PoolNode node, LogSpec logs) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
                 shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs, backoff(node.backoff()));
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
@@ -82,9 +112,13 @@ public final class TreeBuilder {
                 node.health() == null ? null : new PoolHealth(node.health().request(), node.health().expect(),
                         node.health().every(), node.health().timeout(), node.health().onCheckout()),
                 node.maxMemory());
-        Pools.PoolTree tree = Pools.create(spec);
-        pools.put(node.name(), tree.pool());
-        return tree.spec();
+        return spec;
+    }
+
+    /** {@code logs}: rotated files, or (logs.to: stderr) the daemon's stderr with an [id] prefix per line. */
+    static LogSpec logSpec(PoolyConfig config) {
+        return new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups(),
+                config.logs().to() == dev.pooly.config.LogTarget.STDERR);
     }
 
     private static Backoff backoff(BackoffSetting b) {

@@ -6,6 +6,7 @@ import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigSection;
 import dev.pooly.config.Location;
 import dev.pooly.config.LogSettings;
+import dev.pooly.config.LogTarget;
 import dev.pooly.config.OnAbandon;
 import dev.pooly.config.PoolHealthSetting;
 import dev.pooly.config.PoolNode;
@@ -131,7 +132,8 @@ public final class ConfigReader {
         return new LogSettings(
                 reader.path("dir", LOG_DIR, baseDir),
                 reader.size("max_bytes", LOG_MAX_BYTES),
-                reader.integer("backups", LOG_BACKUPS, 0));
+                reader.integer("backups", LOG_BACKUPS, 0),
+                reader.choice("to", LogTarget.values(), LogTarget.FILES));
     }
 
     private SupervisorNode supervisor(Mapping.Entry entry, Mapping mapping, boolean root) {

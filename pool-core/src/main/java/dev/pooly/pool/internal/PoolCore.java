@@ -145,6 +145,8 @@ public final class PoolCore<W> {
         volatile ExitReason leaving;
         /** Its process tree was found over max_memory while it was lent: replaced at checkin. */
         volatile String overMemory;
+        /** The worker settings' generation it was started with ({@link #reconfigure}); old ones are rolled. */
+        long gen;
         Worker<W> prev, next;
 
         Worker(W resource, long pid, int slot, String id) {
@@ -352,7 +354,8 @@ public final class PoolCore<W> {
         boolean queued;
     }
 
-    private final Settings settings;
+    /** Replaced by {@link #reconfigure} under the lock; volatile for the reads outside it. */
+    private volatile Settings settings;
     private final WorkerSource<W> source;
     private final Consumer<String> onGiveUp;
     private final PoolClock clock;
@@ -370,7 +373,18 @@ public final class PoolCore<W> {
     private long leaseSeq;
     private boolean closed;
     private PoolException closedWith;
-    private final RestartWindow crashes;
+    private RestartWindow crashes;
+    // ---- reload (guarded by lock): resize and rolling replacement, see reconfigure()
+    /** Workers beyond size + overflow that a shrink dismisses as they come back. */
+    private int pendingShrink;
+    /** 1 while a rolling replacement holds one extra worker (starting, or new while an old one is out). */
+    private int surge;
+    private boolean rolling;
+    private boolean surging;
+    /** The old busy worker that leaves at its checkin, its replacement being ready already. */
+    private Worker<W> retiring;
+    /** Generation of the worker settings; bumped by a reload that changes them. Read by spawn() without the lock. */
+    private volatile long generation;
     private long retryBackoffMs = 100;
     /**
      * Per slot: its workers in a row that crashed within the backoff's min_uptime. Per slot, so that one
@@ -385,9 +399,9 @@ public final class PoolCore<W> {
     private volatile String lastError;
     private final PoolClock.Scheduled sweeper;
     /** The periodic memory sampling of every worker (max_memory), or null. */
-    private final PoolClock.Scheduled memoryRounds;
-    /** The periodic health check of idle workers, or null. */
-    private final PoolClock.Scheduled healthRounds;
+    private volatile PoolClock.Scheduled memoryRounds;
+    /** The periodic health check of idle workers, or null. Both re-armed by a reload that changes them. */
+    private volatile PoolClock.Scheduled healthRounds;
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp) {
         this(settings, source, onGiveUp, PoolClock.SYSTEM);
@@ -400,9 +414,31 @@ public final class PoolCore<W> {
         this.clock = clock;
         this.crashes = new RestartWindow(settings.intensity());
         this.sweeper = clock.every(SWEEP_PERIOD, this::sweep);
-        PoolHealth health = settings.health();
-        this.healthRounds = health == null || health.every().isZero() ? null : clock.every(health.every(), this::checkIdleWorkers);
-        this.memoryRounds = settings.maxMemory() <= 0 ? null : clock.every(MEMORY_PERIOD, this::checkMemory);
+        this.healthRounds = healthRounds(settings);
+        this.memoryRounds = memoryRounds(settings);
+    }
+
+    private PoolClock.Scheduled healthRounds(Settings s) {
+        PoolHealth health = s.health();
+        return health == null || health.every().isZero() ? null : clock.every(health.every(), this::checkIdleWorkers);
+    }
+
+    private PoolClock.Scheduled memoryRounds(Settings s) {
+        return s.maxMemory() <= 0 ? null : clock.every(MEMORY_PERIOD, this::checkMemory);
+    }
+
+    /** A reload changed health.every or max_memory: the periodic rounds follow. Under the lock (so close() sees the new ones). */
+    private void rearmRounds(Settings was, Settings next) {
+        java.time.Duration every = was.health() == null ? null : was.health().every();
+        java.time.Duration nextEvery = next.health() == null ? null : next.health().every();
+        if (!java.util.Objects.equals(every, nextEvery)) {
+            if (healthRounds != null) healthRounds.cancel();
+            healthRounds = healthRounds(next);
+        }
+        if ((was.maxMemory() > 0) != (next.maxMemory() > 0)) {
+            if (memoryRounds != null) memoryRounds.cancel();
+            memoryRounds = memoryRounds(next);
+        }
     }
 
     public Settings settings() { return settings; }
@@ -414,7 +450,7 @@ public final class PoolCore<W> {
         // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
-            n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow);
+            n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow - surge);
             starting += Math.max(0, n);
             fresh = new int[Math.max(0, n)];
             for (int i = 0; i < fresh.length; i++) fresh[i] = takeSlot();
@@ -682,6 +718,8 @@ public final class PoolCore<W> {
                 lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
                 LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
                 retire(w, fx);
+            } else if (w == retiring) {
+                retire(w, fx); // rolled: its replacement is ready and idle or lent already
             } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
                 w.leaving = ExitReason.MAX_USES;
                 retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
@@ -740,6 +778,13 @@ public final class PoolCore<W> {
             return;
         }
         if (handToWaiter(w)) return;
+        if (pendingShrink > 0 && overflow > 0) {
+            // A shrink made this one surplus: it leaves now that it is back.
+            pendingShrink--;
+            overflow--;
+            dismiss(w, fx);
+            return;
+        }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
@@ -787,6 +832,15 @@ public final class PoolCore<W> {
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
     private void retire(Worker<W> w, Effects fx) {
         leave(w, fx);
+        if (w == retiring) {
+            // Its replacement is running already (the roll's surge, which took a slot of its own): leaving
+            // settles the surge and frees this worker's slot instead of handing it on.
+            slots.clear(w.slot);
+            retiring = null;
+            surge--;
+            rollStep(fx);
+            return;
+        }
         replace(fx, w.slot);
     }
 
@@ -814,15 +868,26 @@ public final class PoolCore<W> {
     // ---- worker lifecycle -------------------------------------------------------------------------
 
     private void spawn(int slot) {
+        spawn(slot, false);
+    }
+
+    /**
+     * Starts one worker into {@code slot}. The generation is read before the source reads the worker
+     * settings, and a reload publishes new settings before it bumps the generation: so a worker marked
+     * new always runs the new settings (one marked old may run them too, and is merely replaced once more).
+     */
+    private void spawn(int slot, boolean forRoll) {
+        long gen = generation;
         source.start(slot).whenComplete((resource, error) -> {
-            if (error != null) startFailed(slot, error);
-            else ready(resource, slot);
+            if (error != null) startFailed(slot, error, forRoll);
+            else ready(resource, slot, gen, forRoll);
         });
     }
 
-    private void ready(W resource, int slot) {
+    private void ready(W resource, int slot, long gen, boolean forRoll) {
         Worker<W> w = new Worker<>(resource, source.pid(resource), slot, source.id(resource));
         w.readyNanos = clock.nanoTime();
+        w.gen = gen;
         Effects fx = new Effects();
         // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
         lock.lock();
@@ -835,6 +900,13 @@ public final class PoolCore<W> {
             } else {
                 w.to(WorkerState.IDLE, settings.name());
                 release(w, fx);
+                if (forRoll) {
+                    surging = false;
+                    retireOneOld(fx);
+                } else if (gen != generation) {
+                    rolling = true; // an old-settings worker that was starting when the reload came
+                }
+                rollStep(fx);
             }
         } finally {
             lock.unlock();
@@ -843,7 +915,7 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    private void startFailed(int slot, Throwable error) {
+    private void startFailed(int slot, Throwable error, boolean forRoll) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
@@ -853,6 +925,15 @@ public final class PoolCore<W> {
         try {
             starting--;
             slots.clear(slot);
+            if (forRoll) {
+                // The new settings do not start: keep the old workers serving and say so; nobody waited for this one.
+                surging = false;
+                rolling = false;
+                surge--;
+                lastError = "rolling replacement stopped: a worker with the new settings failed to start: " + message;
+                LOG.error("pool {}: {}", settings.name(), lastError);
+                return;
+            }
             if (overflow > 0) overflow--;
             else missing++;
             // The caller this start was for: the first in line (there is no idle worker while anyone waits).
@@ -949,7 +1030,13 @@ public final class PoolCore<W> {
             int streak = settings.backoff().streakAfter(shortRuns.getOrDefault(w.slot, 0), Duration.ofNanos(clock.nanoTime() - w.readyNanos));
             if (streak == 0) shortRuns.remove(w.slot); else shortRuns.put(w.slot, streak);
             Duration delay = settings.backoff().delay(streak, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
-            if (delay.isZero() || closed || !(waiting > 0 || overflow == 0)) {
+            if (w == retiring) {
+                // Rolled out by dying: its replacement is running already (with a slot of its own).
+                slots.clear(w.slot);
+                retiring = null;
+                surge--;
+                rollStep(fx);
+            } else if (delay.isZero() || closed || !(waiting > 0 || overflow == 0)) {
                 replace(fx, w.slot);
             } else {
                 // As replace(), but the start waits out the backoff; a waiter waits for it as for any starting worker.
@@ -1062,6 +1149,133 @@ public final class PoolCore<W> {
         lastError = "worker " + grant.worker.pid + " " + why + " (health check)";
         LOG.warn("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
         takeBack(grant, "health check: " + why);
+    }
+
+    // ---- reload: resize in place and rolling replacement ------------------------------------------
+
+    /**
+     * Applies new settings in place. Size and overflow: growing starts the missing workers (overflow
+     * workers already running count towards the new size first); shrinking dismisses idle workers at
+     * once and busy ones as they come back (never a lease cut short). Strategy, timeouts, max_uses and
+     * on_abandon apply to the next checkout/checkin; a changed intensity starts a fresh window.
+     *
+     * <p>With {@code newWorkers} (the worker settings changed, and the source starts workers with the
+     * new ones from now on) the workers are rolled: one extra worker with the new settings starts; once
+     * it is ready (lent or idle), one old worker leaves (an idle one at once, else a busy one at its
+     * checkin); then the next. So capacity never drops below {@code size} and no caller sees an error.
+     */
+    public void reconfigure(Settings next, boolean newWorkers) {
+        Effects fx = new Effects();
+        // A resize races checkouts, checkins and exits: the counts are read and changed in one step.
+        lock.lock();
+        try {
+            if (closed) return;
+            Settings was = settings;
+            settings = next;
+            if (!next.intensity().equals(was.intensity())) crashes = new RestartWindow(next.intensity());
+            rearmRounds(was, next);
+            int base = idle.size() + busy + starting + dying + missing - overflow - surge;
+            if (next.size() > base) {
+                int grow = next.size() - base;
+                int fromShrink = Math.min(pendingShrink, grow); // surplus not yet gone is simply kept
+                pendingShrink -= fromShrink;
+                overflow -= fromShrink;
+                grow -= fromShrink;
+                int adopt = Math.min(overflow, grow); // running overflow workers become base workers
+                overflow -= adopt;
+                grow -= adopt;
+                starting += grow;
+                for (int i = 0; i < grow; i++) fx.spawn(takeSlot());
+            } else if (next.size() < base) {
+                int excess = base - next.size();
+                int notRetried = Math.min(missing, excess); // failed starts not to retry any more
+                missing -= notRetried;
+                excess -= notRetried;
+                overflow += excess;
+                pendingShrink += excess;
+                Worker<W> w;
+                while (pendingShrink > 0 && (w = idle.removeLast()) != null) {
+                    pendingShrink--;
+                    overflow--;
+                    dismiss(w, fx);
+                }
+            }
+            // Idle overflow workers beyond a lowered max_overflow leave now, too.
+            Worker<W> w;
+            while (overflow - pendingShrink > next.maxOverflow() && (w = idle.removeLast()) != null) {
+                overflow--;
+                dismiss(w, fx);
+            }
+            if (newWorkers) {
+                generation++;
+                rolling = true;
+                rollStep(fx);
+            }
+        } finally {
+            lock.unlock();
+        }
+        fx.run();
+    }
+
+    /** Whether a rolling replacement is under way (for status and tests). */
+    public boolean rolling() {
+        // A consistent read of the roll's three fields.
+        lock.lock();
+        try {
+            return rolling || surging || retiring != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next step of a roll: when no step is in flight and an old worker remains, start one extra
+     * worker. Under the lock. The scan for an old worker is O(workers); it runs once per replaced
+     * worker during a reload, never on the checkout/checkin path.
+     */
+    private void rollStep(Effects fx) {
+        if (!rolling || surging || retiring != null || closed) return;
+        if (oldest(true) == null) {
+            rolling = false;
+            LOG.info("pool {}: every worker runs the current settings", settings.name());
+            return;
+        }
+        surging = true;
+        surge++;
+        starting++;
+        fx.spawnForRoll(takeSlot()); // one beyond size + max_overflow at most: the BitSet grows
+    }
+
+    /** The roll's new worker is ready: one old worker leaves, an idle one now, else a busy one at checkin. Under the lock. */
+    private void retireOneOld(Effects fx) {
+        Worker<W> old = oldest(false);
+        if (old != null) {
+            idle.remove(old);
+            dismiss(old, fx);
+            surge--;
+            return;
+        }
+        old = oldest(true);
+        if (old == null) {
+            // The old ones left by themselves meanwhile (crash, max_uses) and were replaced: the extra
+            // worker becomes an overflow one, dismissed as overflow workers are.
+            surge--;
+            overflow++;
+            return;
+        }
+        retiring = old;
+    }
+
+    /** An old-generation worker: idle only, or idle or busy. Under the lock. */
+    private Worker<W> oldest(boolean busyToo) {
+        long current = generation;
+        Worker<W> busyOne = null;
+        for (Worker<W> w : live) {
+            if (w.gen == current) continue;
+            if (w.state == WorkerState.IDLE) return w;
+            if (busyToo && w.state == WorkerState.BUSY && busyOne == null) busyOne = w;
+        }
+        return busyOne;
     }
 
     // ---- owner death and request deadlines ---------------------------------------------------------
@@ -1220,6 +1434,8 @@ public final class PoolCore<W> {
         private List<Worker<W>> dismiss;
         private List<Worker<W>> kill;
         private List<Integer> spawns;
+        /** The roll's extra worker's slot, or -1. */
+        private int rollSpawn = -1;
         private long retryAfterMs = -1;
 
         void dismiss(Worker<W> w) {
@@ -1246,6 +1462,8 @@ public final class PoolCore<W> {
             spawnAfterSlot = slot;
         }
 
+        void spawnForRoll(int slot) { rollSpawn = slot; }
+
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
@@ -1269,6 +1487,7 @@ public final class PoolCore<W> {
                 int slot = spawnAfterSlot;
                 clock.after(spawnAfter, () -> delayedSpawn(slot));
             }
+            if (rollSpawn >= 0) PoolCore.this.spawn(rollSpawn, true);
             if (retryAfterMs >= 0) clock.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
         }
     }

@@ -8,6 +8,7 @@ import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.PoolInterruptedException;
 import dev.pooly.supervisor.ChildSpec;
+import dev.pooly.supervisor.ProcessSpec;
 import dev.pooly.supervisor.RestartType;
 import dev.pooly.supervisor.Service;
 import dev.pooly.supervisor.ServiceContext;
@@ -34,8 +35,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Thread-safe: {@code core} and {@code next} are volatile and replaced only by the pool server.
  */
 public final class PoolHandle implements Pool {
-    private final PoolSpec spec;
-    private final PoolCore.Settings settings;
+    /** Replaced by {@link #reconfigure}; every later start of a worker or of the pool uses the new one. */
+    private volatile PoolSpec spec;
+    private volatile PoolCore.Settings settings;
     private volatile PoolCore<PooledProcess> core;
     private volatile CompletableFuture<PoolCore<PooledProcess>> next = new CompletableFuture<>();
     /** Set once the pool is shut down for good: callers fail at once instead of waiting for a next incarnation. */
@@ -43,9 +45,40 @@ public final class PoolHandle implements Pool {
 
     public PoolHandle(PoolSpec spec) {
         this.spec = spec;
-        this.settings = new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
+        this.settings = settingsOf(spec);
+    }
+
+    private static PoolCore.Settings settingsOf(PoolSpec spec) {
+        return new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
                 spec.maxOverflow(), spec.strategy(), spec.overflowTtl(), spec.maxUses(), spec.leaseTimeout(),
                 spec.onAbandon(), spec.intensity(), spec.worker().backoff(), spec.health(), spec.maxMemory());
+    }
+
+    /** The template a worker starts from now (the pool's name as id, its stdin/stdout the channel). */
+    ProcessSpec workerTemplate() {
+        return spec.worker().withId(spec.name()).withStdio(Stdio.CHANNEL).withRestart(RestartType.TEMPORARY);
+    }
+
+    @Override public void reconfigure(PoolSpec next) {
+        if (!next.name().equals(spec.name())) throw new IllegalArgumentException("pool " + spec.name() + " cannot become pool " + next.name());
+        boolean newWorkers = !next.worker().equals(spec.worker());
+        // The spec first: a worker started after the core's generation moves on must use it (see PoolCore.spawn).
+        spec = next;
+        settings = settingsOf(next);
+        PoolCore<PooledProcess> c = core;
+        if (c != null) c.reconfigure(settings, newWorkers);
+    }
+
+    @Override public void resize(int size, int maxOverflow) {
+        PoolSpec s = spec;
+        reconfigure(new PoolSpec(s.name(), s.worker(), size, maxOverflow, s.strategy(), s.checkoutTimeout(), s.overflowTtl(),
+                s.maxUses(), s.leaseTimeout(), s.onAbandon(), s.intensity(), s.health(), s.maxMemory()));
+    }
+
+    /** Whether the current incarnation is rolling its workers onto new settings. */
+    public boolean rolling() {
+        PoolCore<PooledProcess> c = core;
+        return c != null && c.rolling();
     }
 
     /** The pool's subtree: its supervisor (one_for_all) over the workers supervisor and the server. */
@@ -163,7 +196,8 @@ public final class PoolHandle implements Pool {
             String workersId = handle.spec.name() + ".workers";
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
-            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name()), reason -> context.crash(reason, null));
+            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name(), handle::workerTemplate),
+                    reason -> context.crash(reason, null));
             core.onWorkerExit(handle::workerExited);
             handle.attach(core);
             core.fill();

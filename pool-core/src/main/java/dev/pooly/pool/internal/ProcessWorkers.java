@@ -16,10 +16,13 @@ import java.util.concurrent.CompletableFuture;
 final class ProcessWorkers implements WorkerSource<PooledProcess> {
     private final Supervisor workers;
     private final String pool;
+    /** The pool's current worker template: a reload may change it between two starts. */
+    private final java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template;
 
-    ProcessWorkers(Supervisor workers, String pool) {
+    ProcessWorkers(Supervisor workers, String pool, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template) {
         this.workers = workers;
         this.pool = pool;
+        this.template = template;
     }
 
     @Override public CompletableFuture<PooledProcess> start() {
@@ -30,7 +33,7 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public CompletableFuture<PooledProcess> start(int index) {
         CompletableFuture<PooledProcess> started;
         try {
-            started = workers.startChildWith(spec -> {
+            started = workers.startChildWith(template.get(), spec -> {
                 Map<String, String> env = new HashMap<>(spec.env());
                 env.put("POOLY_POOL", pool);
                 env.put("POOLY_WORKER", spec.id());

@@ -59,6 +59,7 @@ public final class Guardian {
 
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static OutputStream pipe;
+    private static Process process;
     private static boolean failed;
 
     private Guardian() {}
@@ -130,6 +131,37 @@ public final class Guardian {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
+        process = guardian;
+        Runtime.getRuntime().addShutdownHook(new Thread(Guardian::finish, "pooly-guardian-finish"));
         return guardian.getOutputStream();
+    }
+
+    /**
+     * At a JVM exit that runs shutdown hooks (a clean exit, SIGTERM; never SIGKILL), hands the guardian
+     * its EOF now and waits for it, so that when this JVM is gone nothing it started is left, not even
+     * the guardian (a container's init, or a test listing survivors, would otherwise see it for a few
+     * milliseconds). With cgroups this JVM first leaves the daemon's cgroup, whose {@code cgroup.kill}
+     * would otherwise end the exit it is in the middle of.
+     */
+    private static void finish() {
+        Process guardian;
+        LOCK.lock();
+        try {
+            // Under the lock, so that no write races the close: later senders see failed and fall back.
+            guardian = process;
+            if (guardian == null || failed) return;
+            failed = true;
+        } finally {
+            LOCK.unlock();
+        }
+        Containment.leaveDaemonGroup();
+        try {
+            pipe.close();
+            guardian.waitFor(3, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // The guardian is gone already: nothing to wait for.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

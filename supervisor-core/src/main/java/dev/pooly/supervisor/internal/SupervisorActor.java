@@ -3,6 +3,7 @@ package dev.pooly.supervisor.internal;
 import dev.pooly.supervisor.ChildSpec;
 import dev.pooly.supervisor.ChildStartException;
 import dev.pooly.supervisor.ExitStatus;
+import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.ProcessChild;
 import dev.pooly.supervisor.ProcessSpec;
@@ -31,7 +32,11 @@ import java.util.function.Consumer;
  * strategies safe without locks: an exit notification can never interleave with a restart in progress,
  * it waits in the mailbox and is then recognised as stale by its generation.
  *
- * <p>Children: the static ones ({@code statics}) are fixed at construction, in start order. Dynamic
+ * <p>Children: the static ones ({@code statics}) are in start order; a reload adds, replaces and
+ * removes them ({@link #addChild}, {@link #replaceChild}, {@link #removeChild}), always on the actor
+ * thread, which publishes a new immutable list each time, so readers on other threads never see one
+ * half-changed. {@link #spec} follows every such change, so a nested supervisor restarted by its parent
+ * comes back as the reload left it, not as the file first said. Dynamic
  * children (a {@code simple_one_for_one} supervisor's, a pool's workers) are kept as OTP keeps them,
  * in a map, here by their sequence number: adding or removing one costs O(log n), so filling a pool of
  * thousands is not quadratic. Both are written on the actor thread alone; the map is concurrent only
@@ -79,19 +84,32 @@ public final class SupervisorActor implements Supervisor {
     /** A dynamic child finished starting ({@code running}) or failed ({@code error}). */
     private record Adopt(ProcessNode node, RunningProcess running, Throwable error, CompletableFuture<ProcessChild> reply) implements Message {}
 
+    /** A reload's new child: started after sibling {@code after} (null: first). */
+    private record AddChild(ChildSpec child, String after, CompletableFuture<Void> reply) implements Request {}
+
+    /** A reload's changed child: the old one stops, the new one starts in its place. */
+    private record ReplaceChild(ChildSpec child, CompletableFuture<Void> reply) implements Request {}
+
+    /** A reload's removed child: it stops and its slot is gone. */
+    private record RemoveChild(String id, CompletableFuture<Void> reply) implements Request {}
+
+    /** A reload's new strategy and intensity, in place: no child is touched. */
+    private record UpdateSettings(Strategy strategy, Intensity intensity, CompletableFuture<Void> reply) implements Request {}
+
     /** Try again to restart {@code child}, whose restart failed (OTP's try_again_restart). */
     private record RetryRestart(Child child, String cause) implements Message {}
 
     /** A backoff delay for incarnation {@code generation} of {@code child} is over: restart it now. */
     private record DelayedRestart(Child child, long generation, String cause) implements Message {}
 
-    private final SupervisorSpec spec;
+    /** The current spec: changed only on the actor thread (reload requests), read anywhere. */
+    private volatile SupervisorSpec spec;
     private final SupervisorActor parent;
     private final String path;
     private final Consumer<? super SupervisionEvent> listener;
     private final Mailbox<Message> mailbox = new Mailbox<>();
     /** Static children in start order; fixed at construction. */
-    private final List<Child> statics;
+    private volatile List<Child> statics;
     /** Dynamic children by sequence number (see the class comment). */
     private final ConcurrentSkipListMap<Long, ProcessNode> dynamics = new ConcurrentSkipListMap<>();
     /**
@@ -100,7 +118,8 @@ public final class SupervisorActor implements Supervisor {
      * they run. Concurrent: the stopping threads remove their own entry.
      */
     private final java.util.Set<CompletableFuture<Void>> stopsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final RestartWindow window;
+    /** Replaced (with a fresh history) when a reload changes the intensity; actor thread only. */
+    private RestartWindow window;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> termination = new CompletableFuture<>();
     private volatile NodeStatus.State state = NodeStatus.State.STARTING;
@@ -233,6 +252,26 @@ public final class SupervisorActor implements Supervisor {
                     terminate(new ExitStatus.Shutdown());
                     x.reply().complete(null);
                 }
+                case AddChild a -> {
+                    addStatic(a.child(), a.after());
+                    a.reply().complete(null);
+                }
+                case ReplaceChild x -> {
+                    replaceStatic(x.child());
+                    x.reply().complete(null);
+                }
+                case RemoveChild x -> {
+                    removeStatic(direct(x.id()));
+                    x.reply().complete(null);
+                }
+                case UpdateSettings u -> {
+                    if (spec.strategy() == Strategy.SIMPLE_ONE_FOR_ONE || u.strategy() == Strategy.SIMPLE_ONE_FOR_ONE) {
+                        throw new IllegalStateException("supervisor " + path + ": a reload cannot change simple_one_for_one");
+                    }
+                    if (!u.intensity().equals(spec.intensity())) window = new RestartWindow(u.intensity());
+                    spec = new SupervisorSpec(spec.id(), u.strategy(), u.intensity(), spec.children(), null, spec.restart(), spec.shutdown());
+                    u.reply().complete(null);
+                }
                 case KillRequest k -> {
                     lastError = k.reason();
                     stopAll();
@@ -246,6 +285,62 @@ public final class SupervisorActor implements Supervisor {
         } catch (RuntimeException e) {
             r.reply().completeExceptionally(e);
         }
+    }
+
+    // ---- reload: static children added, replaced, removed (actor thread) ----------------------------
+
+    private void addStatic(ChildSpec child, String after) {
+        if (spec.strategy() == Strategy.SIMPLE_ONE_FOR_ONE) {
+            throw new IllegalStateException("supervisor " + path + " is simple_one_for_one: it has no static children to add to");
+        }
+        if (find(child.id()) != null) throw new IllegalArgumentException("supervisor " + path + " already has a child " + child.id());
+        List<Child> next = new ArrayList<>(statics);
+        int at = 0;
+        if (after != null) {
+            Child previous = direct(after);
+            at = next.indexOf(previous) + 1;
+        }
+        Child c = newChild(child, false, 0);
+        next.add(at, c);
+        publishStatics(next);
+        startRequested(c);
+    }
+
+    private void replaceStatic(ChildSpec child) {
+        Child old = direct(child.id());
+        if (old instanceof ProcessNode p && p.dynamic) throw new IllegalArgumentException(child.id() + " is a dynamic child; it cannot be replaced");
+        stopRequested(old);
+        List<Child> next = new ArrayList<>(statics);
+        Child c = newChild(child, false, 0);
+        c.restarts = old.restarts;
+        next.set(next.indexOf(old), c);
+        publishStatics(next);
+        startRequested(c);
+    }
+
+    private void removeStatic(Child c) {
+        if (c instanceof ProcessNode p && p.dynamic) throw new IllegalArgumentException(c.id() + " is a dynamic child; stop it instead");
+        c.heldStopped = true;
+        stopRequested(c);
+        List<Child> next = new ArrayList<>(statics);
+        next.remove(c);
+        publishStatics(next);
+    }
+
+    /** Publishes a new static list and the spec that describes it (see the class comment). */
+    private void publishStatics(List<Child> next) {
+        statics = List.copyOf(next);
+        List<ChildSpec> specs = new ArrayList<>(next.size());
+        for (Child c : next) specs.add(c instanceof SupervisorNode n && n.current() != null ? n.current().spec : c.spec);
+        spec = new SupervisorSpec(spec.id(), spec.strategy(), spec.intensity(), specs, spec.template(), spec.restart(), spec.shutdown());
+    }
+
+    /** The spec as it stands now, with every reload applied; what a restart of this supervisor starts from. */
+    SupervisorSpec currentSpec() {
+        List<ChildSpec> specs = new ArrayList<>();
+        for (Child c : statics) specs.add(c instanceof SupervisorNode n && n.current() != null ? n.current().currentSpec() : c.spec);
+        SupervisorSpec s = spec;
+        return new SupervisorSpec(s.id(), s.strategy(), s.intensity(), specs, s.template(), s.restart(), s.shutdown());
     }
 
     /** Whether {@code c} is (still) a child here: a removed dynamic child's messages are stale. */
@@ -604,6 +699,18 @@ public final class SupervisorActor implements Supervisor {
         return request(new StartDynamic(template, customize, reply), reply);
     }
 
+    @Override public CompletableFuture<ProcessChild> startChildWith(ProcessSpec template,
+                                                                     java.util.function.UnaryOperator<ProcessSpec> customize) {
+        if (spec.strategy() != Strategy.SIMPLE_ONE_FOR_ONE || !(spec.template() instanceof ProcessSpec own)) {
+            throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
+        }
+        if (!own.id().equals(template.id())) {
+            throw new IllegalArgumentException("supervisor " + path + ": its dynamic children are named " + own.id() + "-N, not " + template.id());
+        }
+        CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
+        return request(new StartDynamic(template, customize, reply), reply);
+    }
+
     private void startDynamic(ProcessSpec template, java.util.function.UnaryOperator<ProcessSpec> customize,
                               CompletableFuture<ProcessChild> reply) {
         long seq = ++dynamicCount;
@@ -704,6 +811,24 @@ public final class SupervisorActor implements Supervisor {
         CompletableFuture<Void> reply = new CompletableFuture<>();
         // Idempotent: when it has terminated already (or meanwhile), the answer is its termination.
         return request(new ShutdownRequest(reply), reply).exceptionallyCompose(e -> termination.thenApply(s -> null));
+    }
+
+    @Override public CompletableFuture<Void> addChild(ChildSpec child, String after) {
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        return request(new AddChild(child, after, reply), reply);
+    }
+
+    @Override public CompletableFuture<Void> replaceChild(ChildSpec child) {
+        return toOwner(child.id(), reply -> new ReplaceChild(child, reply));
+    }
+
+    @Override public CompletableFuture<Void> removeChild(String id) {
+        return toOwner(id, reply -> new RemoveChild(id, reply));
+    }
+
+    @Override public CompletableFuture<Void> updateSettings(Strategy strategy, Intensity intensity) {
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        return request(new UpdateSettings(strategy, intensity, reply), reply);
     }
 
     @Override public CompletableFuture<ExitStatus> termination() { return termination; }

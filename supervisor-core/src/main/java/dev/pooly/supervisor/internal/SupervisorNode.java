@@ -23,7 +23,10 @@ final class SupervisorNode extends Child {
 
     @Override void start() {
         state = NodeStatus.State.STARTING;
-        SupervisorActor actor = new SupervisorActor((SupervisorSpec) spec, owner, path, owner.listener());
+        // A restart starts from what reloads made of the previous incarnation, not from the original spec.
+        SupervisorActor previous = current;
+        SupervisorSpec from = previous == null ? (SupervisorSpec) spec : previous.currentSpec();
+        SupervisorActor actor = new SupervisorActor(from, owner, path, owner.listener());
         current = actor;
         try {
             actor.begin().get();
