@@ -131,4 +131,16 @@ class PoolReconfigureTest {
             await().until(() -> pool.status().workers().size() == 1 && pool.status().idle() == 1);
         }
     }
+
+    @Test
+    void aReloadThatSetsMaxMemoryStartsSamplingTheRunningWorkers() throws Exception {
+        try (StandalonePool pool = Pools.start(cats(2, 0, "cat"))) {
+            await().until(() -> pool.status().idle() == 2);
+            List<WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+            pool.onWorkerExit(exits::add);
+            // No rounds ran before (max_memory 0); a one-byte limit makes every sampled worker over it.
+            pool.reconfigure(cats(2, 0, "cat").withMaxMemory(1));
+            await().until(() -> exits.stream().anyMatch(e -> e.reason() == dev.pooly.supervisor.ExitReason.MEMORY));
+        }
+    }
 }
