@@ -5,6 +5,7 @@ import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.Pools;
 import dev.pooly.pool.StandalonePool;
+import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.ProcessChild;
 import dev.pooly.supervisor.ProcessSpec;
@@ -55,10 +56,14 @@ public final class RestartHarness {
                 killToFirstReply = new Distribution(), bareSpawn = new Distribution(), bareFirstEcho = new Distribution(),
                 wrappedSpawn = new Distribution(), wrappedFirstEcho = new Distribution();
 
-        // Generous intensity: this harness crashes the worker hundreds of times on purpose.
         Distribution ffmSpawn = new Distribution(), ffmFirstEcho = new Distribution(),
                 poolySpawn = new Distribution(), poolyFirstEcho = new Distribution();
-        PoolSpec spec = PoolSpec.of("restart", ProcessSpec.of("cat", "cat"), 1, 0)
+        // Generous intensity: this harness crashes the worker hundreds of times on purpose.
+        // Each worker lives at least PAUSE_MS before it is killed: with min_uptime below that, every kill is of a
+        // healthy worker, which backoff must restart at once; this measures that path (the default min_uptime, 1 s,
+        // would rightly delay these rapid kills).
+        PoolSpec spec = PoolSpec.of("restart", ProcessSpec.of("cat", "cat").withBackoff(new Backoff(Duration.ofMillis(PAUSE_MS / 2),
+                        Backoff.DEFAULT.min(), Backoff.DEFAULT.max(), Backoff.DEFAULT.factor(), Backoff.DEFAULT.jitter())), 1, 0)
                 .withIntensity(Intensity.of(1_000_000, Duration.ofSeconds(1)));
         Supervisor spawner = SupervisionTree.start(SupervisorSpec.dynamic("spawn", Intensity.of(1_000_000, Duration.ofSeconds(1)),
                 ProcessSpec.of("cat", "cat").withStdio(dev.pooly.supervisor.Stdio.CHANNEL).withShutdown(Shutdown.brutalKill())));

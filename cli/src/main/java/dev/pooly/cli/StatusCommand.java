@@ -69,6 +69,12 @@ final class StatusCommand implements Callable<Integer> {
         if (node.containsKey("pid")) line.append(" pid ").append(Messages.number(node, "pid", -1));
         long restarts = Messages.number(node, "restarts", 0);
         if (restarts > 0) line.append(" restarts ").append(restarts);
+        // The backoff countdown: "restarting  restarts 5 in 3.2s".
+        if (node.containsKey("next_restart_ms")) {
+            line.append(String.format(java.util.Locale.ROOT, " in %.1fs", Messages.number(node, "next_restart_ms", 0) / 1000.0));
+        }
+        // Why its last run ended (crash, health, memory, ...), after the countdown so that reads first.
+        if (node.containsKey("last_exit")) line.append(" last exit ").append(shorten(Messages.text(node, "last_exit", ""), 20));
         if (node.containsKey("last_error") && !"running".equals(state)) line.append("  (").append(Messages.text(node, "last_error", "")).append(')');
         out.println(line.toString().stripTrailing());
         List<Map<String, Object>> children = Messages.objects(node, "children");
@@ -94,13 +100,15 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static void printWorkers(PrintWriter out, List<Map<String, Object>> workers) {
-        String format = "%8s %-9s %6s %9s %10s%n";
-        out.printf(format, "PID", "STATE", "USES", "AGE", "RSS");
+        String format = "%-20s %4s %8s %-9s %6s %9s %10s%n";
+        out.printf(format, "WORKER", "SLOT", "PID", "STATE", "USES", "AGE", "RSS");
         for (Map<String, Object> w : workers) {
             long pid = Messages.number(w, "pid", 0);
             long age = Messages.number(w, "age_ms", -1);
             long rss = Messages.number(w, "rss_bytes", -1);
-            out.printf(format, pid == 0 ? "-" : Long.toString(pid), Messages.text(w, "state", "?"), Messages.number(w, "uses", 0),
+            long slot = Messages.number(w, "index", -1);
+            out.printf(format, shorten(Messages.text(w, "id", "-"), 20), slot < 0 ? "-" : Long.toString(slot),
+                    pid == 0 ? "-" : Long.toString(pid), Messages.text(w, "state", "?"), Messages.number(w, "uses", 0),
                     age < 0 ? "-" : age < 60_000 ? age / 1000 + "s" : age < 3_600_000 ? age / 60_000 + "m" : age / 3_600_000 + "h",
                     rss < 0 ? "-" : rss / 1024 + " KiB");
         }

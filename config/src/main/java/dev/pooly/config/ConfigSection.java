@@ -19,11 +19,14 @@ public enum ConfigSection {
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */
     CHILD("a child entry", "process", "pool", "supervisor"),
-    PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready"),
+    PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready", "backoff", "health", "max_memory"),
     POOL("pool", "name", "command", "env", "cwd", "size", "max_overflow", "strategy", "checkout_timeout",
             "overflow_ttl", "max_uses", "lease_timeout", "on_abandon", "ready", "shutdown", "max_restarts",
-            "max_seconds"),
-    READY("ready", "delay", "line", "timeout");
+            "max_seconds", "backoff", "health", "max_memory"),
+    READY("ready", "delay", "line", "timeout"),
+    BACKOFF("backoff", "min_uptime", "min", "max", "factor", "jitter"),
+    POOL_HEALTH("a pool's health", "request", "expect", "every", "timeout", "on_checkout"),
+    PROCESS_HEALTH("a process's health", "command", "every", "timeout", "retries", "grace");
 
     private final String description;
     private final SequencedSet<String> keys;

@@ -24,6 +24,9 @@ import java.util.Objects;
  * @param leaseTimeout   a lease held longer is revoked and its worker killed; {@link Duration#ZERO} means never
  * @param maxRestarts    restart intensity of the pool's worker supervisor: at most this many restarts ...
  * @param maxSeconds     ... within this many seconds
+ * @param backoff        how replacing a worker that crashed soon after it started is delayed
+ * @param health         the workers' health check, or null for none
+ * @param maxMemory      bytes of RSS each worker's process tree may use; 0 = no limit
  */
 public record PoolNode(
         String name,
@@ -42,7 +45,10 @@ public record PoolNode(
         ShutdownSetting shutdown,
         int maxRestarts,
         int maxSeconds,
-        Location location) implements ChildNode {
+        Location location,
+        BackoffSetting backoff,
+        PoolHealthSetting health,
+        long maxMemory) implements ChildNode {
 
     public PoolNode {
         Objects.requireNonNull(name, "name");
@@ -62,6 +68,16 @@ public record PoolNode(
         Objects.requireNonNull(ready, "ready");
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** A pool with the default backoff. */
+    public PoolNode(String name, List<String> command, Map<String, String> env, Path cwd, int size, int maxOverflow,
+                    PoolStrategy strategy, Duration checkoutTimeout, Duration overflowTtl, long maxUses, Duration leaseTimeout,
+                    OnAbandon onAbandon, ReadySetting ready, ShutdownSetting shutdown, int maxRestarts, int maxSeconds,
+                    Location location) {
+        this(name, command, env, cwd, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout,
+                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null, 0);
     }
 
     /** The pool's {@link #name()}. */

@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param command the argv, program first; never run through a shell
  * @param env     added to the daemon's environment, in file order
  * @param cwd     absolute, resolved against the config file's directory
+ * @param backoff how restarts after short runs are delayed
+ * @param health  its health check, or null
+ * @param maxMemory bytes of RSS its whole process tree may use; 0 = no limit
  */
 public record ProcessNode(
         String id,
@@ -22,7 +25,10 @@ public record ProcessNode(
         RestartType restart,
         ShutdownSetting shutdown,
         ReadySetting ready,
-        Location location) implements ChildNode {
+        Location location,
+        BackoffSetting backoff,
+        ProcessHealthSetting health,
+        long maxMemory) implements ChildNode {
 
     public ProcessNode {
         Objects.requireNonNull(id, "id");
@@ -34,5 +40,12 @@ public record ProcessNode(
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(ready, "ready");
         Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** A process with the default backoff. */
+    public ProcessNode(String id, List<String> command, Map<String, String> env, Path cwd, RestartType restart,
+                       ShutdownSetting shutdown, ReadySetting ready, Location location) {
+        this(id, command, env, cwd, restart, shutdown, ready, location, BackoffSetting.DEFAULT, null, 0);
     }
 }

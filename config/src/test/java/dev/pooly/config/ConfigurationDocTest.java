@@ -39,6 +39,9 @@ class ConfigurationDocTest {
         objects.put("process", defs.get("process"));
         objects.put("pool", defs.get("pool"));
         objects.put("ready", defs.get("ready"));
+        objects.put("backoff", defs.get("backoff"));
+        objects.put("pool health", defs.get("poolHealth"));
+        objects.put("process health", defs.get("processHealth"));
         Map<String, Map<String, String>> documented = sections(Files.readString(DOC));
 
         assertThat(documented.keySet()).as("the sections of %s", DOC).containsExactlyInAnyOrderElementsOf(objects.keySet());

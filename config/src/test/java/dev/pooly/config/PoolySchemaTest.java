@@ -161,6 +161,9 @@ class PoolySchemaTest {
             case PROCESS -> "/$defs/process";
             case POOL -> "/$defs/pool";
             case READY -> "/$defs/ready";
+            case BACKOFF -> "/$defs/backoff";
+            case POOL_HEALTH -> "/$defs/poolHealth";
+            case PROCESS_HEALTH -> "/$defs/processHealth";
         };
     }
 

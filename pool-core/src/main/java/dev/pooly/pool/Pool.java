@@ -60,9 +60,19 @@ public interface Pool {
     PoolSpec spec();
 
     /**
+     * Calls {@code listener} once for every worker whose process ended, with the reason, across
+     * restarts of the pool. Called on the thread that saw the exit, outside the pool's lock: it must be
+     * quick and must not call back into the pool. Thread-safe; listeners cannot be removed.
+     */
+    default void onWorkerExit(java.util.function.Consumer<? super WorkerExit> listener) {
+        throw new UnsupportedOperationException("pool " + name() + " does not report worker exits");
+    }
+
+    /**
      * Applies new settings to the running pool, in place (a reload). Size and max_overflow: growing
      * starts workers; shrinking dismisses idle workers at once and busy ones at their checkin.
-     * Strategy, timeouts, max_uses, on_abandon and intensity apply from the next checkout/checkin.
+     * Strategy, timeouts, max_uses, on_abandon, intensity, health and max_memory apply from the next
+     * checkout/checkin or check round.
      * A changed worker spec rolls the workers: one extra new worker starts, and once it is ready one
      * old worker leaves (an idle one at once, a busy one at its checkin), then the next; capacity never
      * drops below the size and no caller sees an error caused by it. Returns at once.

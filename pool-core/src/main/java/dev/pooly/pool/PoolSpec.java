@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param intensity       worker crashes beyond this ({@code max_restarts} in {@code max_seconds}) crash the pool
  *                        server, and the pool's supervisor restarts the pool; the pool supervisor restarting
  *                        more often than this gives up in turn, and its parent decides
+ * @param health          the workers' health check, or null for none
+ * @param maxMemory       bytes of RSS a worker's whole process tree may use; 0 = no limit. An idle worker over
+ *                        it is replaced at once, a busy one at checkin (never mid-request)
  */
 public record PoolSpec(
         String name,
@@ -31,7 +34,9 @@ public record PoolSpec(
         int maxUses,
         Duration leaseTimeout,
         OnAbandon onAbandon,
-        Intensity intensity) {
+        Intensity intensity,
+        PoolHealth health,
+        long maxMemory) {
 
     public PoolSpec {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a pool needs a name");
@@ -45,6 +50,13 @@ public record PoolSpec(
         nonNegative(name, "lease_timeout", leaseTimeout);
         Objects.requireNonNull(onAbandon, "onAbandon");
         Objects.requireNonNull(intensity, "intensity");
+        if (maxMemory < 0) throw new IllegalArgumentException("pool " + name + ": max_memory must not be negative, was " + maxMemory);
+    }
+
+    /** A pool without health checks. */
+    public PoolSpec(String name, ProcessSpec worker, int size, int maxOverflow, PoolStrategy strategy, Duration checkoutTimeout,
+                    Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
+        this(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, null, 0);
     }
 
     private static void nonNegative(String pool, String key, Duration d) {
@@ -59,24 +71,30 @@ public record PoolSpec(
     }
 
     public PoolSpec withStrategy(PoolStrategy strategy) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withCheckoutTimeout(Duration checkoutTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withOverflowTtl(Duration overflowTtl) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withMaxUses(int maxUses) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withLeaseTimeout(Duration leaseTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withOnAbandon(OnAbandon onAbandon) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+    }
+    public PoolSpec withHealth(PoolHealth health) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+    }
+    public PoolSpec withMaxMemory(long maxMemory) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
     public PoolSpec withIntensity(Intensity intensity) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
     }
 }

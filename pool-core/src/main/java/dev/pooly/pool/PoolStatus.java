@@ -24,8 +24,18 @@ public record PoolStatus(String name, State state, int size, int maxOverflow, in
      */
     public enum State { READY, OVERFLOW, FULL }
 
-    /** One worker: pid (0 while starting), state and how many leases it served. */
-    public record Worker(long pid, WorkerState state, int uses) {}
+    /**
+     * One worker: pid (0 while starting), state and how many leases it served.
+     *
+     * @param id    its id in the tree ({@code POOLY_WORKER}), or null while starting
+     * @param index its slot ({@code POOLY_WORKER_INDEX}), or -1 when unknown
+     */
+    public record Worker(long pid, WorkerState state, int uses, String id, int index) {
+        /** A worker whose id and slot are not known. */
+        public Worker(long pid, WorkerState state, int uses) {
+            this(pid, state, uses, null, -1);
+        }
+    }
 
     /** A worker's state as the contract names it. */
     public enum WorkerState { STARTING, IDLE, BUSY, STOPPING }

@@ -22,6 +22,8 @@ public final class StandalonePool implements Pool, AutoCloseable {
     /** The root supervisor, to inspect or kill parts of the pool's subtree. */
     public Supervisor supervisor() { return root; }
 
+    @Override public void onWorkerExit(java.util.function.Consumer<? super WorkerExit> listener) { pool.onWorkerExit(listener); }
+
     @Override public String name() { return pool.name(); }
     @Override public Lease checkout(Duration timeout) { return pool.checkout(timeout); }
     @Override public Optional<Lease> tryCheckout() { return pool.tryCheckout(); }

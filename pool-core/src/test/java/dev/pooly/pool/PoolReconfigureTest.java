@@ -86,6 +86,10 @@ class PoolReconfigureTest {
             PoolStatus s = pool.status();
             assertThat(s.workers()).hasSize(3).allSatisfy(w -> assertThat(cmdline(w.pid())).isEqualTo("cat -u"));
             assertThat(s.size()).isEqualTo(3);
+            // Each roll step's extra worker took a free slot while the old one still held its own: at most
+            // one slot beyond size + max_overflow, and never two live workers in one slot.
+            assertThat(s.workers()).extracting(PoolStatus.Worker::index).doesNotHaveDuplicates()
+                    .allSatisfy(i -> assertThat(i).isBetween(0, s.size() + s.maxOverflow()));
         }
     }
 
@@ -106,6 +110,11 @@ class PoolReconfigureTest {
                 assertThat(callers.failures).isEmpty();
             }
             await().until(() -> pool.status().workers().size() == 1 && pool.status().idle() == 1);
+            // Growing again takes the free slots, from the lowest: none taken twice.
+            pool.resize(4, 0);
+            await().until(() -> pool.status().idle() == 4);
+            assertThat(pool.status().workers()).extracting(PoolStatus.Worker::index).doesNotHaveDuplicates()
+                    .allSatisfy(i -> assertThat(i).isBetween(0, 4));
         }
     }
 
@@ -120,6 +129,18 @@ class PoolReconfigureTest {
                 assertThat(b.isAlive()).isTrue();
             }
             await().until(() -> pool.status().workers().size() == 1 && pool.status().idle() == 1);
+        }
+    }
+
+    @Test
+    void aReloadThatSetsMaxMemoryStartsSamplingTheRunningWorkers() throws Exception {
+        try (StandalonePool pool = Pools.start(cats(2, 0, "cat"))) {
+            await().until(() -> pool.status().idle() == 2);
+            List<WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+            pool.onWorkerExit(exits::add);
+            // No rounds ran before (max_memory 0); a one-byte limit makes every sampled worker over it.
+            pool.reconfigure(cats(2, 0, "cat").withMaxMemory(1));
+            await().until(() -> exits.stream().anyMatch(e -> e.reason() == dev.pooly.supervisor.ExitReason.MEMORY));
         }
     }
 }

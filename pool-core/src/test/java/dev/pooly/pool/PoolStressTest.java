@@ -45,7 +45,9 @@ class PoolStressTest {
         // and check in (or discard) 40 times on a pool of 2 + 2 overflow, while a killer SIGKILLs a
         // random worker after every few answered requests. Each caller notes which pid it holds, so a
         // worker lent twice at once shows up as a clash.
-        PoolSpec spec = cats("stress", 2, 2).withIntensity(Intensity.of(100_000, Duration.ofSeconds(1)));
+        // Without backoff: 40 kills of young workers would otherwise rightly back their slots off to 30 s.
+        PoolSpec spec = PoolSpec.of("stress", dev.pooly.supervisor.ProcessSpec.of("stress", "cat").withBackoff(dev.pooly.supervisor.Backoff.NONE), 2, 2)
+                .withIntensity(Intensity.of(100_000, Duration.ofSeconds(1)));
         try (RunningPool p = RunningPool.start(spec)) {
             Map<Long, String> holders = new ConcurrentHashMap<>();
             Queue<String> clashes = new ConcurrentLinkedQueue<>();

@@ -10,7 +10,7 @@ import java.util.Locale;
  * <p>Immutable; thread-safe.
  */
 public enum ExitReason {
-    /** It exited or died on its own (non-zero status, a signal nobody in Pooly sent). */
+    /** It exited, or died by a signal other than SIGKILL, on its own (not stopped by Pooly). */
     CRASH,
     /** A pool retired it after {@code max_uses} leases. */
     MAX_USES,
@@ -26,7 +26,11 @@ public enum ExitReason {
     HEALTH,
     /** Its process tree grew past {@code max_memory}. */
     MEMORY,
-    /** An operator killed it ({@code pooly kill}) or a supervisor tore its tree down. */
+    /**
+     * It was SIGKILLed: by {@code pooly kill}, by a supervisor tearing its tree down, by the pool for a
+     * discarded or unquiet worker, or from outside (an operator's {@code kill -9}, the kernel's OOM
+     * killer). A pool worker's exit status cannot tell who sent a SIGKILL, so all count here.
+     */
     KILLED,
     /** It was stopped on purpose (stop, restart, shutdown, dismissal, reload, scale down). */
     STOPPED;

@@ -8,12 +8,21 @@ import java.util.List;
  * @param pid       the OS pid of a running process, else 0
  * @param restarts  how often this node was restarted by its supervisor
  * @param lastError the last failure to start or crash reason, or null
+ * @param nextRestartMs while {@link State#RESTARTING} waits out a backoff delay: milliseconds until the
+ *                  restart (at least 1); else 0
+ * @param lastExit  why the last incarnation ended, or null when none has ended
  */
 public record NodeStatus(String id, Type type, State state, long pid, int restarts, String lastError,
-                         List<NodeStatus> children) {
+                         List<NodeStatus> children, long nextRestartMs, ExitReason lastExit) {
 
     public NodeStatus {
         children = List.copyOf(children);
+        if (nextRestartMs < 0) throw new IllegalArgumentException("nextRestartMs must not be negative, was " + nextRestartMs);
+    }
+
+    /** A node that is not waiting for a restart and has no recorded exit reason. */
+    public NodeStatus(String id, Type type, State state, long pid, int restarts, String lastError, List<NodeStatus> children) {
+        this(id, type, state, pid, restarts, lastError, children, 0, null);
     }
 
     /** The kind of node. */

@@ -14,9 +14,24 @@ public sealed interface SupervisionEvent {
         @Override public String toString() { return path + ": started" + (pid > 0 ? " (pid " + pid + ")" : ""); }
     }
 
-    /** A child ended. */
-    record Exited(String path, String id, long pid, ExitStatus status) implements SupervisionEvent {
-        @Override public String toString() { return path + ": " + (pid > 0 ? "pid " + pid + " " : "") + status; }
+    /**
+     * A child ended: {@code status} says how (exit code, signal), {@code reason} why (crash, killed,
+     * stopped, health, memory), as {@code last_exit} in status and metric labels name it.
+     */
+    record Exited(String path, String id, long pid, ExitStatus status, ExitReason reason) implements SupervisionEvent {
+        public Exited {
+            java.util.Objects.requireNonNull(reason, "reason");
+        }
+
+        /** An exit whose reason follows from its status: stopped by its supervisor, else a crash. */
+        public Exited(String path, String id, long pid, ExitStatus status) {
+            this(path, id, pid, status, status instanceof ExitStatus.Shutdown ? ExitReason.STOPPED : ExitReason.CRASH);
+        }
+
+        @Override public String toString() {
+            return path + ": " + (pid > 0 ? "pid " + pid + " " : "") + status
+                    + (reason == ExitReason.CRASH || reason == ExitReason.STOPPED ? "" : " (" + reason.label() + ")");
+        }
     }
 
     /** A child is being restarted after {@code cause}; {@code restarts} counts its restarts so far. */

@@ -33,10 +33,30 @@ public interface Supervisor {
     CompletableFuture<ProcessChild> startChild();
 
     /**
+     * As {@link #startChild()}, with the template (already carrying the new child's id) adjusted by
+     * {@code customize} for this child alone: a pool uses it to give each worker its identity in its
+     * environment. {@code customize} runs on the supervisor's thread and must be quick.
+     */
+    default CompletableFuture<ProcessChild> startChildWith(java.util.function.UnaryOperator<ProcessSpec> customize) {
+        throw new UnsupportedOperationException("this supervisor cannot customise its dynamic children");
+    }
+
+    /**
      * As {@link #startChild()}, from {@code template} instead of the supervisor's own (same id): a pool
      * rolling its workers onto new settings starts them this way.
      */
-    CompletableFuture<ProcessChild> startChild(ProcessSpec template);
+    default CompletableFuture<ProcessChild> startChild(ProcessSpec template) {
+        return startChildWith(template, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #startChild(ProcessSpec)}, with that template (already carrying the new child's id)
+     * adjusted by {@code customize} as in {@link #startChildWith(java.util.function.UnaryOperator)}.
+     */
+    default CompletableFuture<ProcessChild> startChildWith(ProcessSpec template,
+                                                           java.util.function.UnaryOperator<ProcessSpec> customize) {
+        throw new UnsupportedOperationException("this supervisor cannot start dynamic children from another template");
+    }
 
     /** Starts a stopped child. */
     CompletableFuture<Void> startChild(String id);

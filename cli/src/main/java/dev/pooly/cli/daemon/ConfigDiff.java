@@ -24,8 +24,8 @@ import java.util.Objects;
  *   <li>{@link Kind#STARTED}: new in the file; {@code after} names the sibling it follows (null: first).</li>
  *   <li>{@link Kind#RESTARTED}: a process whose settings changed.</li>
  *   <li>{@link Kind#CHANGED}: a supervisor's strategy/intensity, or a pool's size, overflow, timeouts,
- *       strategy, max_uses, on_abandon or intensity: applied in place.</li>
- *   <li>{@link Kind#ROLLED}: a pool whose worker settings (command, env, cwd, ready, shutdown) changed:
+ *       strategy, max_uses, on_abandon, intensity, health or max_memory: applied in place.</li>
+ *   <li>{@link Kind#ROLLED}: a pool whose worker settings (command, env, cwd, ready, shutdown, backoff) changed:
  *       its workers are replaced one at a time. A pool may be both CHANGED and ROLLED.</li>
  * </ul>
  *
@@ -129,7 +129,9 @@ public record ConfigDiff(List<Change> changes, List<String> daemonOnly) {
             case ProcessNode p -> {
                 ProcessNode q = (ProcessNode) o;
                 boolean same = p.command().equals(q.command()) && p.env().equals(q.env()) && p.cwd().equals(q.cwd())
-                        && p.restart() == q.restart() && p.shutdown().equals(q.shutdown()) && p.ready().equals(q.ready());
+                        && p.restart() == q.restart() && p.shutdown().equals(q.shutdown()) && p.ready().equals(q.ready())
+                        && p.backoff().equals(q.backoff()) && java.util.Objects.equals(p.health(), q.health())
+                        && p.maxMemory() == q.maxMemory();
                 out.add(new Change(same ? Kind.KEPT : Kind.RESTARTED, p.id(), parent, null, o, n));
             }
             case PoolNode p -> {
@@ -156,7 +158,7 @@ public record ConfigDiff(List<Change> changes, List<String> daemonOnly) {
     /** The settings a pool's workers are started with: a change means new workers. */
     static boolean workerSettingsEqual(PoolNode a, PoolNode b) {
         return a.command().equals(b.command()) && a.env().equals(b.env()) && a.cwd().equals(b.cwd())
-                && a.ready().equals(b.ready()) && a.shutdown().equals(b.shutdown());
+                && a.ready().equals(b.ready()) && a.shutdown().equals(b.shutdown()) && a.backoff().equals(b.backoff());
     }
 
     /** The settings a running pool can take in place. */
@@ -164,7 +166,8 @@ public record ConfigDiff(List<Change> changes, List<String> daemonOnly) {
         return a.size() == b.size() && a.maxOverflow() == b.maxOverflow() && a.strategy() == b.strategy()
                 && a.checkoutTimeout().equals(b.checkoutTimeout()) && a.overflowTtl().equals(b.overflowTtl())
                 && a.maxUses() == b.maxUses() && a.leaseTimeout().equals(b.leaseTimeout())
-                && a.onAbandon() == b.onAbandon() && a.maxRestarts() == b.maxRestarts() && a.maxSeconds() == b.maxSeconds();
+                && a.onAbandon() == b.onAbandon() && a.maxRestarts() == b.maxRestarts() && a.maxSeconds() == b.maxSeconds()
+                && java.util.Objects.equals(a.health(), b.health()) && a.maxMemory() == b.maxMemory();
     }
 
     static boolean sameSettings(SupervisorNode a, SupervisorNode b) {

@@ -66,6 +66,8 @@ public final class StatusJson {
             worker.put("pid", w.pid());
             worker.put("state", lower(w.state()));
             worker.put("uses", w.uses());
+            if (w.id() != null) worker.put("id", w.id());
+            if (w.index() >= 0) worker.put("index", w.index());
             if (w.pid() > 0) {
                 // Read from /proc for display only: nothing is ever signalled from these numbers.
                 ProcessHandle.of(w.pid()).flatMap(h -> h.info().startInstant()).ifPresent(started ->
@@ -111,6 +113,8 @@ public final class StatusJson {
         if (n.pid() > 0) node.put("pid", n.pid());
         node.put("restarts", n.restarts());
         if (n.lastError() != null) node.put("last_error", n.lastError());
+        if (n.nextRestartMs() > 0) node.put("next_restart_ms", n.nextRestartMs());
+        if (n.lastExit() != null) node.put("last_exit", n.lastExit().label());
         if (n.type() == NodeStatus.Type.SUPERVISOR) {
             boolean workers = n.id().endsWith(".workers") && pools.containsKey(n.id().substring(0, n.id().length() - ".workers".length()));
             ArrayNode children = node.putArray("children");

@@ -1,5 +1,6 @@
 package dev.pooly.cli.daemon;
 
+import dev.pooly.config.BackoffSetting;
 import dev.pooly.config.ChildNode;
 import dev.pooly.config.PoolNode;
 import dev.pooly.config.PoolyConfig;
@@ -9,13 +10,16 @@ import dev.pooly.config.ShutdownSetting;
 import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolHealth;
 import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolSpec;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.Pools;
+import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.ChildSpec;
 import dev.pooly.supervisor.Intensity;
 import dev.pooly.supervisor.LogSpec;
+import dev.pooly.supervisor.ProcessHealth;
 import dev.pooly.supervisor.ProcessSpec;
 import dev.pooly.supervisor.Readiness;
 import dev.pooly.supervisor.RestartType;
@@ -91,7 +95,10 @@ public final class TreeBuilder {
 
     private static ProcessSpec process(ProcessNode node, LogSpec logs) {
         return new ProcessSpec(node.id(), node.command(), node.env(), node.cwd(), restart(node.restart()),
-                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs);
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.LOGGED, logs, backoff(node.backoff()),
+                node.health() == null ? null : new ProcessHealth(node.health().command(), node.health().every(),
+                        node.health().timeout(), node.health().retries(), node.health().grace()),
+                node.maxMemory());
     }
 
     private static ChildSpec pool(PoolNode node, LogSpec logs, Map<String, Pool> pools, PoolListener listener) {
@@ -107,12 +114,15 @@ public final class TreeBuilder {
 
     private static PoolSpec poolSpec(PoolNode node, LogSpec logs) {
         ProcessSpec worker = new ProcessSpec(node.name(), node.command(), node.env(), node.cwd(), RestartType.TEMPORARY,
-                shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs);
+                shutdown(node.shutdown()), readiness(node.ready()), Stdio.CHANNEL, logs, backoff(node.backoff()));
         PoolSpec spec = new PoolSpec(node.name(), worker, node.size(), node.maxOverflow(),
                 node.strategy() == dev.pooly.config.PoolStrategy.FIFO ? PoolStrategy.FIFO : PoolStrategy.LIFO,
                 node.checkoutTimeout(), node.overflowTtl(), (int) Math.min(Integer.MAX_VALUE, node.maxUses()),
                 node.leaseTimeout(), node.onAbandon() == dev.pooly.config.OnAbandon.RETURN ? OnAbandon.RETURN : OnAbandon.REPLACE,
-                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())));
+                Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())),
+                node.health() == null ? null : new PoolHealth(node.health().request(), node.health().expect(),
+                        node.health().every(), node.health().timeout(), node.health().onCheckout()),
+                node.maxMemory());
         return spec;
     }
 
@@ -120,6 +130,10 @@ public final class TreeBuilder {
     static LogSpec logSpec(PoolyConfig config) {
         return new LogSpec(config.logs().dir(), config.logs().maxBytes(), config.logs().backups(),
                 config.logs().to() == dev.pooly.config.LogTarget.STDERR);
+    }
+
+    private static Backoff backoff(BackoffSetting b) {
+        return new Backoff(b.minUptime(), b.min(), b.max(), b.factor(), b.jitter());
     }
 
     private static Strategy strategy(dev.pooly.config.SupervisorStrategy s) {

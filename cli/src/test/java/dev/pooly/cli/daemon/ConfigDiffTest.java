@@ -77,6 +77,26 @@ class ConfigDiffTest {
     }
 
     @Test
+    void aProcessWhoseBackoffHealthOrMaxMemoryChangedRestarts() throws Exception {
+        String c = "id: c, command: [sleep, \"1000\"]";
+        assertThat(diff(BASE, BASE.replace(c, c + ", backoff: {min: 1s, max: 5s}")).get(RESTARTED)).containsExactly("c");
+        assertThat(diff(BASE, BASE.replace(c, c + ", health: {command: [\"true\"], every: 5s}")).get(RESTARTED)).containsExactly("c");
+        assertThat(diff(BASE, BASE.replace(c, c + ", max_memory: 64MB")).get(RESTARTED)).containsExactly("c");
+    }
+
+    @Test
+    void aPoolsBackoffRollsItsWorkersAndItsHealthOrMaxMemoryChangesInPlace() throws Exception {
+        String p = "name: p, command: [cat], size: 2";
+        Map<ConfigDiff.Kind, List<String>> backoff = diff(BASE, BASE.replace(p, p + ", backoff: {min: 1s, max: 5s}"));
+        assertThat(backoff.get(ROLLED)).containsExactly("p");
+        assertThat(backoff.get(CHANGED)).isEmpty();
+        Map<ConfigDiff.Kind, List<String>> health = diff(BASE, BASE.replace(p, p + ", health: {request: PING, expect: PONG, every: 5s}"));
+        assertThat(health.get(CHANGED)).containsExactly("p");
+        assertThat(health.get(ROLLED)).isEmpty();
+        assertThat(diff(BASE, BASE.replace(p, p + ", max_memory: 64MB")).get(CHANGED)).containsExactly("p");
+    }
+
+    @Test
     void aPoolsSizeChangesInPlaceAndItsCommandRollsItsWorkers() throws Exception {
         assertThat(diff(BASE, BASE.replace("size: 2", "size: 4")).get(CHANGED)).containsExactly("p");
         Map<ConfigDiff.Kind, List<String>> rolled = diff(BASE, BASE.replace("command: [cat]", "command: [cat, -u]"));

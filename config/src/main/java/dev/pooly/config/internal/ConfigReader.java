@@ -1,5 +1,6 @@
 package dev.pooly.config.internal;
 
+import dev.pooly.config.BackoffSetting;
 import dev.pooly.config.ChildNode;
 import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigSection;
@@ -8,7 +9,9 @@ import dev.pooly.config.LogSettings;
 import dev.pooly.config.MetricsSettings;
 import dev.pooly.config.LogTarget;
 import dev.pooly.config.OnAbandon;
+import dev.pooly.config.PoolHealthSetting;
 import dev.pooly.config.PoolNode;
+import dev.pooly.config.ProcessHealthSetting;
 import dev.pooly.config.PoolStrategy;
 import dev.pooly.config.PoolyConfig;
 import dev.pooly.config.ProcessNode;
@@ -253,7 +256,10 @@ public final class ConfigReader {
                 reader.choice("restart", RestartType.values(), RestartType.PERMANENT),
                 shutdown(reader),
                 ready(reader),
-                entry.keyLocation());
+                entry.keyLocation(),
+                backoff(reader),
+                processHealth(reader),
+                reader.size("max_memory", 0));
     }
 
     private PoolNode pool(Mapping.Entry entry, Mapping mapping) {
@@ -285,7 +291,10 @@ public final class ConfigReader {
                 shutdown(reader),
                 reader.integer("max_restarts", POOL_MAX_RESTARTS, 0),
                 reader.integer("max_seconds", MAX_SECONDS, 1),
-                entry.keyLocation());
+                entry.keyLocation(),
+                backoff(reader),
+                poolHealth(reader),
+                reader.size("max_memory", 0));
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */
@@ -375,6 +384,80 @@ public final class ConfigReader {
         return reader.duration(entry.get(), ", or brutal_kill or infinity")
                 .<ShutdownSetting>map(ShutdownSetting.Timeout::new)
                 .orElse(ShutdownSetting.DEFAULT);
+    }
+
+    private ProcessHealthSetting processHealth(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("health");
+        if (found.isEmpty()) return null;
+        Optional<Mapping> mapping = reader.mapping("health");
+        if (mapping.isEmpty()) return null;
+        SectionReader h = new SectionReader(ConfigSection.PROCESS_HEALTH, mapping.get(), found.get().keyLocation(), problems);
+        List<String> command = h.entry("command").isPresent() ? command(h) : List.of();
+        if (h.entry("command").isEmpty()) {
+            problems.add(found.get().keyLocation(), "health needs a 'command': the check to run, exit 0 when healthy, e.g. "
+                    + "[sh, -c, 'curl -fsS localhost:8080/health']");
+        }
+        Duration every = h.duration("every", ProcessHealthSetting.DEFAULT_EVERY);
+        Duration timeout = h.duration("timeout", ProcessHealthSetting.DEFAULT_TIMEOUT);
+        int retries = h.integer("retries", ProcessHealthSetting.DEFAULT_RETRIES, 1);
+        Duration grace = h.duration("grace", ProcessHealthSetting.DEFAULT_GRACE);
+        if (every.isZero()) problems.add(SectionReader.at(h.entry("every").orElseThrow()), "health every must be more than 0s");
+        if (timeout.isZero()) problems.add(SectionReader.at(h.entry("timeout").orElseThrow()), "health timeout must be more than 0s");
+        return new ProcessHealthSetting(command.isEmpty() ? List.of("?") : command, every, timeout, retries, grace);
+    }
+
+    private PoolHealthSetting poolHealth(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("health");
+        if (found.isEmpty()) return null;
+        Optional<Mapping> mapping = reader.mapping("health");
+        if (mapping.isEmpty()) return null;
+        SectionReader h = new SectionReader(ConfigSection.POOL_HEALTH, mapping.get(), found.get().keyLocation(), problems);
+        Optional<String> request = h.string("request");
+        Optional<String> expect = h.string("expect");
+        Duration every = h.duration("every", PoolHealthSetting.DEFAULT_EVERY);
+        Duration timeout = h.duration("timeout", PoolHealthSetting.DEFAULT_TIMEOUT);
+        boolean onCheckout = h.bool("on_checkout", false);
+        if (h.entry("request").isEmpty()) {
+            Location at = h.entry("expect").map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation());
+            problems.add(at, "health needs a 'request': the line written to a worker to check it, e.g. PING"
+                    + (h.entry("expect").isPresent() ? "; expect without request checks nothing" : ""));
+        }
+        if (h.entry("expect").isEmpty()) {
+            problems.add(h.entry("request").map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation()),
+                    "health needs an 'expect': the answer a healthy worker gives, e.g. PONG");
+        }
+        if (request.isPresent() && (request.get().contains("\n") || request.get().contains("\r"))) {
+            problems.add(SectionReader.at(h.entry("request").orElseThrow()), "health request must be one line");
+        }
+        if (timeout.isZero()) {
+            problems.add(SectionReader.at(h.entry("timeout").orElseThrow()), "health timeout must be more than 0s");
+        }
+        if (every.isZero() && !onCheckout) {
+            problems.add(SectionReader.at(h.entry("every").orElseThrow()),
+                    "health every 0s checks nothing unless on_checkout is true");
+        }
+        return new PoolHealthSetting(request.orElse("?"), expect.orElse("?"), every, timeout, onCheckout);
+    }
+
+    private BackoffSetting backoff(SectionReader reader) {
+        Optional<Mapping.Entry> found = reader.entry("backoff");
+        if (found.isEmpty()) return BackoffSetting.DEFAULT;
+        Optional<Mapping> mapping = reader.mapping("backoff");
+        if (mapping.isEmpty()) return BackoffSetting.DEFAULT;
+        SectionReader b = new SectionReader(ConfigSection.BACKOFF, mapping.get(), found.get().keyLocation(), problems);
+        BackoffSetting d = BackoffSetting.DEFAULT;
+        Duration minUptime = b.duration("min_uptime", d.minUptime());
+        Duration min = b.duration("min", d.min());
+        Duration max = b.duration("max", d.max());
+        double factor = b.number("factor", d.factor(), 1, 1_000);
+        double jitter = b.number("jitter", d.jitter(), 0, 1);
+        String problem = BackoffSetting.check(min, max, factor, jitter);
+        if (problem != null) {
+            Location at = b.entry("max").or(() -> b.entry("min")).map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation());
+            problems.add(at, problem + " (max is the cap on the delay; min its start)");
+            return d;
+        }
+        return new BackoffSetting(minUptime, min, max, factor, jitter);
     }
 
     private ReadySetting ready(SectionReader reader) {

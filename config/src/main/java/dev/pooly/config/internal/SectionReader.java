@@ -110,6 +110,45 @@ final class SectionReader {
         return value.longValue();
     }
 
+    /** true or false. */
+    boolean bool(String key, boolean defaultValue) {
+        Optional<Mapping.Entry> found = entry(key);
+        if (found.isEmpty()) return defaultValue;
+        Mapping.Entry entry = found.get();
+        if (entry.value() instanceof Scalar scalar && scalar.type() == ScalarType.BOOLEAN) {
+            return Boolean.parseBoolean(scalar.text().toLowerCase(Locale.ROOT));
+        }
+        problems.add(at(entry), key + " must be true or false, got " + entry.value().describe());
+        return defaultValue;
+    }
+
+    /** A number (integer or decimal) within {@code min..max}. */
+    double number(String key, double defaultValue, double min, double max) {
+        Optional<Mapping.Entry> found = entry(key);
+        if (found.isEmpty()) return defaultValue;
+        Mapping.Entry entry = found.get();
+        if (!(entry.value() instanceof Scalar scalar) || (scalar.type() != ScalarType.INTEGER && scalar.type() != ScalarType.FLOAT)) {
+            problems.add(at(entry), key + " must be a number, got " + entry.value().describe());
+            return defaultValue;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(scalar.text());
+        } catch (NumberFormatException e) {
+            problems.add(at(entry), key + " must be a plain decimal number like 0.5, got " + scalar.text());
+            return defaultValue;
+        }
+        if (!(value >= min && value <= max)) {
+            problems.add(at(entry), key + " must be within " + plain(min) + ".." + plain(max) + ", got " + scalar.text());
+            return defaultValue;
+        }
+        return value;
+    }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) && !Double.isInfinite(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
     Duration duration(String key, Duration defaultValue) {
         return entry(key).map(entry -> duration(entry, "").orElse(defaultValue)).orElse(defaultValue);
     }

@@ -6,13 +6,16 @@ import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolClosedException;
 import dev.pooly.pool.PoolException;
+import dev.pooly.pool.PoolHealth;
 import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolInterruptedException;
 import dev.pooly.pool.PoolStatus;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.PoolTimeoutException;
 import dev.pooly.pool.WorkerDiedException;
+import dev.pooly.pool.WorkerExit;
 import dev.pooly.pool.WorkerStartException;
+import dev.pooly.supervisor.Backoff;
 import dev.pooly.supervisor.ExitReason;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Intensity;
@@ -71,12 +74,30 @@ import java.util.function.Consumer;
 public final class PoolCore<W> {
     private static final Logger LOG = LoggerFactory.getLogger("pooly.pool");
     private static final Duration SWEEP_PERIOD = Duration.ofMillis(25);
+    /** How often every worker's memory is sampled when max_memory is set (PM2 samples every 30 s). */
+    private static final Duration MEMORY_PERIOD = Duration.ofMillis(500);
     private static final PoolException CANCELLED = new PoolException("cancelled");
 
-    /** The pool's settings that the state machine needs. */
+    /**
+     * The pool's settings that the state machine needs.
+     *
+     * @param backoff delays the replacement of a worker that crashed soon after it became ready
+     * @param health  the workers' health check, or null
+     * @param maxMemory bytes a worker's process tree may use; 0 = no limit
+     */
     public record Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy,
                            Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon,
-                           Intensity intensity) {}
+                           Intensity intensity, Backoff backoff, PoolHealth health, long maxMemory) {
+        public Settings {
+            java.util.Objects.requireNonNull(backoff, "backoff");
+        }
+
+        /** Settings without backoff: a crashed worker is replaced at once. */
+        public Settings(String name, String command, int size, int maxOverflow, PoolStrategy strategy, Duration overflowTtl,
+                        int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
+            this(name, command, size, maxOverflow, strategy, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, Backoff.NONE, null, 0);
+        }
+    }
 
     /** A worker's life in the pool. */
     public enum WorkerState {
@@ -115,14 +136,28 @@ public final class PoolCore<W> {
         volatile Grant<W> lease;
         /** Which stay on the idle list this is, so a stale overflow_ttl timer does nothing. */
         long idleSeq;
+        /** When it became ready (pool clock), for backoff: a crash soon after that is a short run. */
+        long readyNanos;
+        /** Its slot, POOLY_WORKER_INDEX: held from its start until it leaves, or handed to its replacement. */
+        final int slot;
+        /** Its id as status shows it (POOLY_WORKER). */
+        final String id;
+        /** Why the pool stopped it, set as it becomes LEAVING; null for a worker that died on its own. */
+        volatile ExitReason leaving;
+        /** Its process tree was found over max_memory while it was lent: replaced at checkin. */
+        volatile String overMemory;
         /** The worker settings' generation it was started with ({@link #reconfigure}); old ones are rolled. */
         long gen;
         Worker<W> prev, next;
 
-        Worker(W resource, long pid) {
+        Worker(W resource, long pid, int slot, String id) {
             this.resource = resource;
             this.pid = pid;
+            this.slot = slot;
+            this.id = id;
         }
+
+        public int slot() { return slot; }
 
         public W resource() { return resource; }
 
@@ -371,11 +406,22 @@ public final class PoolCore<W> {
     /** Generation of the worker settings; bumped by a reload that changes them. Read by spawn() without the lock. */
     private volatile long generation;
     private long retryBackoffMs = 100;
+    /**
+     * Per slot: its workers in a row that crashed within the backoff's min_uptime. Per slot, so that one
+     * slot whose worker keeps failing (say, its port is taken) backs off without slowing the others.
+     */
+    private final java.util.Map<Integer, Integer> shortRuns = new java.util.HashMap<>();
+    /** Slots (POOLY_WORKER_INDEX) held by a worker that is starting, idle, busy or dying. */
+    private final java.util.BitSet slots = new java.util.BitSet();
     private boolean retryScheduled;
     // ---- read without the lock
     private final Set<Worker<W>> live = ConcurrentHashMap.newKeySet();
     private volatile String lastError;
     private final PoolClock.Scheduled sweeper;
+    /** The periodic memory sampling of every worker (max_memory), or null. */
+    private volatile PoolClock.Scheduled memoryRounds;
+    /** The periodic health check of idle workers, or null. Both re-armed by a reload that changes them. */
+    private volatile PoolClock.Scheduled healthRounds;
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp) {
         this(settings, source, onGiveUp, PoolClock.SYSTEM);
@@ -394,6 +440,31 @@ public final class PoolCore<W> {
         this.clock = clock;
         this.crashes = new RestartWindow(settings.intensity());
         this.sweeper = clock.every(SWEEP_PERIOD, this::sweep);
+        this.healthRounds = healthRounds(settings);
+        this.memoryRounds = memoryRounds(settings);
+    }
+
+    private PoolClock.Scheduled healthRounds(Settings s) {
+        PoolHealth health = s.health();
+        return health == null || health.every().isZero() ? null : clock.every(health.every(), this::checkIdleWorkers);
+    }
+
+    private PoolClock.Scheduled memoryRounds(Settings s) {
+        return s.maxMemory() <= 0 ? null : clock.every(MEMORY_PERIOD, this::checkMemory);
+    }
+
+    /** A reload changed health.every or max_memory: the periodic rounds follow. Under the lock (so close() sees the new ones). */
+    private void rearmRounds(Settings was, Settings next) {
+        java.time.Duration every = was.health() == null ? null : was.health().every();
+        java.time.Duration nextEvery = next.health() == null ? null : next.health().every();
+        if (!java.util.Objects.equals(every, nextEvery)) {
+            if (healthRounds != null) healthRounds.cancel();
+            healthRounds = healthRounds(next);
+        }
+        if ((was.maxMemory() > 0) != (next.maxMemory() > 0)) {
+            if (memoryRounds != null) memoryRounds.cancel();
+            memoryRounds = memoryRounds(next);
+        }
     }
 
     public Settings settings() { return settings; }
@@ -401,15 +472,18 @@ public final class PoolCore<W> {
     /** Starts the {@code size} base workers. Returns at once. */
     public void fill() {
         int n;
+        int[] fresh;
         // fill racing exits and checkouts: the count of workers to start is read and reserved in one step.
         lock.lock();
         try {
             n = settings.size() - (idle.size() + busy + starting + dying + missing - overflow - surge);
             starting += Math.max(0, n);
+            fresh = new int[Math.max(0, n)];
+            for (int i = 0; i < fresh.length; i++) fresh[i] = takeSlot();
         } finally {
             lock.unlock();
         }
-        for (int i = 0; i < n; i++) spawn();
+        for (int slot : fresh) spawn(slot);
     }
 
     // ---- checkout ---------------------------------------------------------------------------------
@@ -427,7 +501,7 @@ public final class PoolCore<W> {
         try {
             grant = checkoutOnce(timeout, block);
             // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
-            if (grant != null && source.unread(grant.worker.resource) != null) grant = checkoutPastNoise(grant, timeout, block);
+            if (grant != null && (source.unread(grant.worker.resource) != null || checksOnCheckout())) grant = checkoutPastNoise(grant, timeout, block);
         } catch (PoolTimeoutException e) {
             listener.checkout(PoolListener.CheckoutResult.TIMEOUT, timeout.toNanos());
             throw e;
@@ -448,11 +522,15 @@ public final class PoolCore<W> {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String noise = source.unread(grant.worker.resource);
-            if (noise == null) return grant;
-            LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
-                    settings.name(), grant.worker.pid, noise);
-            grant.end(NOT_LENT);
-            takeBack(grant, "unread output");
+            if (noise == null) {
+                // on_checkout: a worker that fails its check was replaced by probe(); try again within the time left.
+                if (!checksOnCheckout() || probe(grant)) return grant;
+            } else {
+                LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
+                        settings.name(), grant.worker.pid, noise);
+                grant.end(NOT_LENT);
+                takeBack(grant, "unread output");
+            }
             grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
             if (grant == null) return null;
         }
@@ -460,7 +538,7 @@ public final class PoolCore<W> {
 
     private Grant<W> checkoutOnce(Duration timeout, boolean block) {
         Waiter<W> waiter;
-        boolean spawn = false;
+        int spawn = -1;
         // Two callers must never pop the same idle worker, nor both take the last overflow slot.
         lock.lock();
         try {
@@ -477,11 +555,11 @@ public final class PoolCore<W> {
                 if (missing > 0) {
                     missing--;
                     starting++;
-                    spawn = true;
+                    spawn = takeSlot();
                 } else if (overflow < settings.maxOverflow()) {
                     overflow++;
                     starting++;
-                    spawn = true;
+                    spawn = takeSlot();
                 } else if (!block) {
                     return null;
                 }
@@ -490,7 +568,7 @@ public final class PoolCore<W> {
         } finally {
             lock.unlock();
         }
-        if (spawn) spawn();
+        if (spawn >= 0) spawn(spawn);
         return await(waiter, timeout);
     }
 
@@ -680,10 +758,16 @@ public final class PoolCore<W> {
                 return;
             }
             w.to(WorkerState.IDLE, settings.name());
-            if (w == retiring) {
-                retire(w, fx, ExitReason.STOPPED); // rolled: its replacement is ready and idle or lent already
+            if (w.overMemory != null) {
+                w.leaving = ExitReason.MEMORY;
+                lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
+                LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
+                retire(w, fx);
+            } else if (w == retiring) {
+                retire(w, fx); // rolled: its replacement is ready and idle or lent already
             } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
-                retire(w, fx, ExitReason.MAX_USES); // recycled (PHP-FPM's pm.max_requests)
+                w.leaving = ExitReason.MAX_USES;
+                retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
             } else {
                 release(w, fx);
             }
@@ -702,14 +786,30 @@ public final class PoolCore<W> {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
-            // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
-            retire(w, fx, source.alive(w.resource) ? exitReason(grant.endReason()) : ExitReason.CRASH);
+            if (w.leaving == null) {
+                // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
+                w.leaving = source.alive(w.resource) ? exitReasonOf(grant.endReason()) : ExitReason.CRASH;
+            }
+            retire(w, fx);
             fx.kill(w);
         } finally {
             lock.unlock();
         }
         fx.run();
         LOG.debug("pool {}: worker {} killed and replaced ({})", settings.name(), grant.worker.pid, why);
+    }
+
+    /** Why a worker whose lease ended with {@code reason} is killed and replaced. */
+    private static ExitReason exitReasonOf(Reason reason) {
+        return switch (reason) {
+            case ABANDONED -> ExitReason.ABANDONED;
+            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
+            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
+            case WORKER_DIED -> ExitReason.CRASH;
+            case POOL_CLOSED -> ExitReason.STOPPED;
+            // The holder discarded it, or it was not quiet (output nobody asked for): the pool killed it.
+            case CHECKED_IN, DISCARDED -> ExitReason.KILLED;
+        };
     }
 
     private void owned(Grant<W> grant) {
@@ -722,7 +822,7 @@ public final class PoolCore<W> {
     /** poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else idle. Under the lock. */
     private void release(Worker<W> w, Effects fx) {
         if (closed) {
-            dismiss(w, fx, ExitReason.STOPPED);
+            dismiss(w, fx);
             return;
         }
         if (handToWaiter(w)) return;
@@ -730,13 +830,14 @@ public final class PoolCore<W> {
             // A shrink made this one surplus: it leaves now that it is back.
             pendingShrink--;
             overflow--;
-            dismiss(w, fx, ExitReason.STOPPED); // scaled down
+            dismiss(w, fx); // scaled down
             return;
         }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
-                dismiss(w, fx, ExitReason.OVERFLOW_TTL);
+                w.leaving = ExitReason.OVERFLOW_TTL;
+                dismiss(w, fx);
                 return;
             }
             long seq = w.idleSeq = ++idleSeq;
@@ -754,7 +855,8 @@ public final class PoolCore<W> {
             if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
             idle.remove(w);
             overflow--;
-            dismiss(w, fx, ExitReason.OVERFLOW_TTL);
+            w.leaving = ExitReason.OVERFLOW_TTL;
+            dismiss(w, fx);
         } finally {
             lock.unlock();
         }
@@ -762,35 +864,32 @@ public final class PoolCore<W> {
     }
 
     /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
-    private void dismiss(Worker<W> w, Effects fx, ExitReason why) {
+    private void dismiss(Worker<W> w, Effects fx) {
+        leave(w, fx);
+        slots.clear(w.slot);
+    }
+
+    /** {@code w} leaves the books and is stopped; its slot stays taken (the caller passes it on). Under the lock. */
+    private void leave(Worker<W> w, Effects fx) {
+        if (w.leaving == null) w.leaving = ExitReason.STOPPED;
         w.to(WorkerState.LEAVING, settings.name());
         live.remove(w);
         fx.dismiss(w);
-        fx.left(why);
     }
 
     /** {@code w} (off the idle list) leaves for good and is replaced as if it had died. Under the lock. */
-    private void retire(Worker<W> w, Effects fx, ExitReason why) {
-        dismiss(w, fx, why);
+    private void retire(Worker<W> w, Effects fx) {
+        leave(w, fx);
         if (w == retiring) {
-            // Its replacement is running already (the roll's surge): leaving settles the surge instead.
+            // Its replacement is running already (the roll's surge, which took a slot of its own): leaving
+            // settles the surge and frees this worker's slot instead of handing it on.
+            slots.clear(w.slot);
             retiring = null;
             surge--;
             rollStep(fx);
             return;
         }
-        replace(fx);
-    }
-
-    /** Why a worker the pool takes back from an ended lease leaves. */
-    private static ExitReason exitReason(Reason ended) {
-        return switch (ended) {
-            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
-            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
-            case ABANDONED -> ExitReason.ABANDONED;
-            // Discarded by its holder, not quiet at checkin, noisy before lending: the pool killed it.
-            default -> ExitReason.KILLED;
-        };
+        replace(fx, w.slot);
     }
 
     /**
@@ -806,38 +905,49 @@ public final class PoolCore<W> {
         };
     }
 
-    /** poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new idle one. */
-    private void replace(Effects fx) {
-        if (closed) return;
-        if (waiting > 0 || overflow == 0) {
+    /**
+     * poolboy's handle_worker_exit: a waiter gets a new worker; else an overflow slot is freed; else a new
+     * idle one. The replacement takes {@code slot}, the slot of the worker it replaces. Under the lock.
+     */
+    private void replace(Effects fx, int slot) {
+        if (!closed && (waiting > 0 || overflow == 0)) {
             starting++;
-            fx.spawn();
+            fx.spawn(slot);
         } else {
-            overflow--;
+            if (!closed) overflow--;
+            slots.clear(slot);
         }
+    }
+
+    /** The lowest free slot, now taken. Under the lock. */
+    private int takeSlot() {
+        int slot = slots.nextClearBit(0);
+        slots.set(slot);
+        return slot;
     }
 
     // ---- worker lifecycle -------------------------------------------------------------------------
 
-    private void spawn() {
-        spawn(false);
+    private void spawn(int slot) {
+        spawn(slot, false);
     }
 
     /**
-     * Starts one worker. The generation is read before the source reads the worker settings, and a
-     * reload publishes new settings before it bumps the generation: so a worker marked new always runs
-     * the new settings (one marked old may run them too, and is merely replaced once more).
+     * Starts one worker into {@code slot}. The generation is read before the source reads the worker
+     * settings, and a reload publishes new settings before it bumps the generation: so a worker marked
+     * new always runs the new settings (one marked old may run them too, and is merely replaced once more).
      */
-    private void spawn(boolean forRoll) {
+    private void spawn(int slot, boolean forRoll) {
         long gen = generation;
-        source.start().whenComplete((resource, error) -> {
-            if (error != null) startFailed(error, forRoll);
-            else ready(resource, gen, forRoll);
+        source.start(slot).whenComplete((resource, error) -> {
+            if (error != null) startFailed(slot, error, forRoll);
+            else ready(resource, slot, gen, forRoll);
         });
     }
 
-    private void ready(W resource, long gen, boolean forRoll) {
-        Worker<W> w = new Worker<>(resource, source.pid(resource));
+    private void ready(W resource, int slot, long gen, boolean forRoll) {
+        Worker<W> w = new Worker<>(resource, source.pid(resource), slot, source.id(resource));
+        w.readyNanos = clock.nanoTime();
         w.gen = gen;
         Effects fx = new Effects();
         // A ready worker must reach a waiter or the idle list in the same step that frees its starting slot.
@@ -847,7 +957,7 @@ public final class PoolCore<W> {
             retryBackoffMs = 100;
             live.add(w);
             if (closed) {
-                dismiss(w, fx, ExitReason.STOPPED);
+                dismiss(w, fx);
             } else {
                 w.to(WorkerState.IDLE, settings.name());
                 release(w, fx);
@@ -866,7 +976,7 @@ public final class PoolCore<W> {
         fx.run();
     }
 
-    private void startFailed(Throwable error, boolean forRoll) {
+    private void startFailed(int slot, Throwable error, boolean forRoll) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         lastError = message;
@@ -875,6 +985,7 @@ public final class PoolCore<W> {
         lock.lock();
         try {
             starting--;
+            slots.clear(slot);
             if (forRoll) {
                 // The new settings do not start: keep the old workers serving and say so; nobody waited for this one.
                 surging = false;
@@ -903,8 +1014,24 @@ public final class PoolCore<W> {
         fx.run();
     }
 
+    /** A start that waited out a backoff delay; skipped (its slot released) if the pool closed meanwhile. */
+    private void delayedSpawn(int slot) {
+        // A close may have come during the delay: then the reserved starting slot is released instead.
+        lock.lock();
+        try {
+            if (closed) {
+                starting--;
+                slots.clear(slot);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        spawn(slot);
+    }
+
     private void retryMissing() {
-        boolean spawn = false;
+        int spawn = -1;
         // A close may have come since the retry was scheduled.
         lock.lock();
         try {
@@ -912,12 +1039,12 @@ public final class PoolCore<W> {
             if (!closed && missing > 0) {
                 missing--;
                 starting++;
-                spawn = true;
+                spawn = takeSlot();
             }
         } finally {
             lock.unlock();
         }
-        if (spawn) spawn();
+        if (spawn >= 0) spawn(spawn);
     }
 
     private void exited(Worker<W> w, ExitStatus status) {
@@ -928,7 +1055,23 @@ public final class PoolCore<W> {
         try {
             WorkerState was = w.state;
             w.to(WorkerState.GONE, settings.name());
-            if (was == WorkerState.LEAVING) return; // the pool stopped it and has already accounted for it
+            if (was == WorkerState.LEAVING) {
+                fx.exited(w, w.leaving, status); // the pool stopped it and has already accounted for it
+            } else {
+                fx.exited(w, exitReason(status), status);
+                giveUp = crashed(w, was, status, fx);
+            }
+        } finally {
+            lock.unlock();
+        }
+        fx.run();
+        if (giveUp != null) onGiveUp.accept(giveUp);
+    }
+
+    /** Accounts for {@code w}, which died on its own in state {@code was}; a verdict if the pool must give up. Under the lock. */
+    private String crashed(Worker<W> w, WorkerState was, ExitStatus status, Effects fx) {
+        String giveUp = null;
+        {
             live.remove(w);
             switch (was) {
                 case BUSY -> {
@@ -942,22 +1085,131 @@ public final class PoolCore<W> {
                 default -> throw new IllegalStateException("pool " + settings.name() + ": worker " + w.pid + " exited in state " + was);
             }
             lastError = "worker " + w.pid + " " + status;
-            fx.left(exitReason(status));
             if (!crashes.admit(System.nanoTime())) {
                 giveUp = crashes.verdict() + " among the workers of pool " + settings.name() + "; last: worker " + w.pid + " " + status;
             }
+            int streak = settings.backoff().streakAfter(shortRuns.getOrDefault(w.slot, 0), Duration.ofNanos(clock.nanoTime() - w.readyNanos));
+            if (streak == 0) shortRuns.remove(w.slot); else shortRuns.put(w.slot, streak);
+            Duration delay = settings.backoff().delay(streak, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
             if (w == retiring) {
-                retiring = null; // its replacement is running already
+                // Rolled out by dying: its replacement is running already (with a slot of its own).
+                slots.clear(w.slot);
+                retiring = null;
                 surge--;
                 rollStep(fx);
+            } else if (delay.isZero() || closed || !(waiting > 0 || overflow == 0)) {
+                replace(fx, w.slot);
             } else {
-                replace(fx);
+                // As replace(), but the start waits out the backoff; a waiter waits for it as for any starting worker.
+                starting++;
+                fx.spawnAfter(delay, w.slot);
+                LOG.info("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
+                        settings.name(), w.pid, status, delay.toMillis());
             }
+        }
+        return giveUp;
+    }
+
+    // ---- memory limits ------------------------------------------------------------------------------
+
+    /**
+     * Periodic: samples each worker's process tree (off the lock: reading /proc is I/O). An idle worker
+     * over max_memory is replaced now; a lent one is marked and replaced when it is checked in.
+     */
+    private void checkMemory() {
+        long limit = settings.maxMemory();
+        for (Worker<W> w : live) {
+            WorkerState state = w.state;
+            if ((state != WorkerState.IDLE && state != WorkerState.BUSY) || w.overMemory != null) continue;
+            long used = source.memory(w.resource);
+            if (used <= limit) continue;
+            String why = "uses " + (used >> 20) + " MB, over max_memory " + (limit >> 20) + " MB";
+            w.overMemory = why;
+            Effects fx = new Effects();
+            // The sample was taken without the lock: the worker may have been lent (then checkin replaces it) or have left.
+            lock.lock();
+            try {
+                if (w.state == WorkerState.IDLE) {
+                    idle.remove(w); // an overflow_ttl timer for this stay finds it LEAVING and does nothing
+                    w.leaving = ExitReason.MEMORY;
+                    lastError = "worker " + w.pid + " " + why;
+                    retire(w, fx);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (w.leaving == ExitReason.MEMORY) {
+                LOG.warn("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
+            }
+            fx.run();
+        }
+    }
+
+    // ---- health checks ------------------------------------------------------------------------------
+
+    private boolean checksOnCheckout() {
+        PoolHealth h = settings.health();
+        return h != null && h.onCheckout();
+    }
+
+    /** Periodic: each idle worker is checked on a virtual thread of its own. */
+    private void checkIdleWorkers() {
+        for (Worker<W> w : live) {
+            if (w.state == WorkerState.IDLE) {
+                Thread.ofVirtual().name("pooly-health-" + settings.name() + "-" + w.pid).start(() -> checkIdle(w));
+            }
+        }
+    }
+
+    /** Takes idle {@code w} off the idle list as if lent (so no caller gets it meanwhile), checks it, returns it. */
+    private void checkIdle(Worker<W> w) {
+        Grant<W> grant;
+        // The scan saw it idle without the lock: a checkout may have taken it, or it may have left, since.
+        lock.lock();
+        try {
+            if (closed || w.state != WorkerState.IDLE) return;
+            idle.remove(w);
+            grant = lend(w, Thread.currentThread());
+            w.uses--; // a check is not a use (max_uses counts leases)
         } finally {
             lock.unlock();
         }
-        fx.run();
-        if (giveUp != null) onGiveUp.accept(giveUp);
+        if (probe(grant)) checkin(grant); // a caller that queued meanwhile gets it from checkin
+    }
+
+    /**
+     * Writes the health request to {@code grant}'s worker and waits up to the timeout for the expected
+     * answer. False when the check failed: then the lease has ended and the worker is killed and replaced
+     * (exit reason health). The timeout is enforced by killing the worker, which ends the blocked read.
+     */
+    private boolean probe(Grant<W> grant) {
+        PoolHealth h = settings.health();
+        PoolClock.Scheduled timer = clock.after(h.timeout(),
+                () -> failCheck(grant, "gave no answer to " + h.request() + " within " + format(h.timeout())));
+        String answer;
+        try {
+            answer = source.probe(grant.worker.resource, h.request());
+        } catch (java.io.IOException | RuntimeException e) {
+            timer.cancel();
+            failCheck(grant, "failed its health check (" + e.getMessage() + ")");
+            return false;
+        }
+        timer.cancel();
+        if (!h.expect().equals(answer)) {
+            failCheck(grant, answer == null ? "closed its stdout instead of answering " + h.request()
+                    : "answered '" + answer + "' to " + h.request() + ", expected '" + h.expect() + "'");
+            return false;
+        }
+        return grant.active(); // false if the timer ended it just as the answer came
+    }
+
+    private void failCheck(Grant<W> grant, String why) {
+        // The timer and the prober race to fail the same check; the lease's CAS lets one through.
+        if (!grant.end(new Ending(Reason.DISCARDED, "was ended: the worker " + why + " (health check)"))) return;
+        grant.worker.leaving = ExitReason.HEALTH;
+        lastError = "worker " + grant.worker.pid + " " + why + " (health check)";
+        LOG.warn("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
+        takeBack(grant, "health check: " + why);
     }
 
     // ---- reload: resize in place and rolling replacement ------------------------------------------
@@ -982,6 +1234,7 @@ public final class PoolCore<W> {
             Settings was = settings;
             settings = next;
             if (!next.intensity().equals(was.intensity())) crashes = new RestartWindow(next.intensity());
+            rearmRounds(was, next);
             int base = idle.size() + busy + starting + dying + missing - overflow - surge;
             if (next.size() > base) {
                 int grow = next.size() - base;
@@ -993,7 +1246,7 @@ public final class PoolCore<W> {
                 overflow -= adopt;
                 grow -= adopt;
                 starting += grow;
-                for (int i = 0; i < grow; i++) fx.spawn();
+                for (int i = 0; i < grow; i++) fx.spawn(takeSlot());
             } else if (next.size() < base) {
                 int excess = base - next.size();
                 int notRetried = Math.min(missing, excess); // failed starts not to retry any more
@@ -1005,14 +1258,14 @@ public final class PoolCore<W> {
                 while (pendingShrink > 0 && (w = idle.removeLast()) != null) {
                     pendingShrink--;
                     overflow--;
-                    dismiss(w, fx, ExitReason.STOPPED); // scaled down
+                    dismiss(w, fx); // scaled down
                 }
             }
             // Idle overflow workers beyond a lowered max_overflow leave now, too.
             Worker<W> w;
             while (overflow - pendingShrink > next.maxOverflow() && (w = idle.removeLast()) != null) {
                 overflow--;
-                dismiss(w, fx, ExitReason.STOPPED);
+                dismiss(w, fx);
             }
             if (newWorkers) {
                 generation++;
@@ -1051,7 +1304,7 @@ public final class PoolCore<W> {
         surging = true;
         surge++;
         starting++;
-        fx.spawnForRoll();
+        fx.spawnForRoll(takeSlot()); // one beyond size + max_overflow at most: the BitSet grows
     }
 
     /** The roll's new worker is ready: one old worker leaves, an idle one now, else a busy one at checkin. Under the lock. */
@@ -1059,7 +1312,7 @@ public final class PoolCore<W> {
         Worker<W> old = oldest(false);
         if (old != null) {
             idle.remove(old);
-            dismiss(old, fx, ExitReason.STOPPED); // replaced by a reload
+            dismiss(old, fx); // replaced by a reload
             surge--;
             return;
         }
@@ -1158,12 +1411,14 @@ public final class PoolCore<W> {
                         continue; // LEAVING/GONE are off the books; STARTING never shows outside ready()
                     }
                 }
-                dismiss(w, fx, ExitReason.STOPPED);
+                dismiss(w, fx);
             }
         } finally {
             lock.unlock();
         }
         sweeper.cancel();
+        if (healthRounds != null) healthRounds.cancel();
+        if (memoryRounds != null) memoryRounds.cancel();
         fx.run();
     }
 
@@ -1198,7 +1453,7 @@ public final class PoolCore<W> {
                 case BUSY -> PoolStatus.WorkerState.BUSY;
                 case DYING, LEAVING, GONE -> PoolStatus.WorkerState.STOPPING;
             };
-            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses));
+            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses, w.id, w.slot));
         }
         workers.sort(java.util.Comparator.comparingLong(PoolStatus.Worker::pid));
         for (int i = 0; i < startingN; i++) workers.add(new PoolStatus.Worker(0, PoolStatus.WorkerState.STARTING, 0));
@@ -1206,12 +1461,12 @@ public final class PoolCore<W> {
                 settings.size(), settings.maxOverflow(), idleN, busyN, overflowN, waitingN, startingN, workers, lastError);
     }
 
-    /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting. Consistent (one lock hold). */
+    /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting, slots taken. Consistent (one lock hold). */
     int[] books() {
         // One consistent snapshot for the model test.
         lock.lock();
         try {
-            return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting};
+            return new int[] {idle.size(), busy, overflow, starting, dying, missing, waiting, slots.cardinality()};
         } finally {
             lock.unlock();
         }
@@ -1222,15 +1477,27 @@ public final class PoolCore<W> {
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
+    /** Tells {@code listener} of every worker exit, with its reason (metrics count them). Replaces any earlier listener. */
+    public void onWorkerExit(Consumer<? super WorkerExit> listener) {
+        exitListener = listener;
+    }
+
+    private volatile Consumer<? super WorkerExit> exitListener;
+
     /** What a transition decided to do once the lock is released. Used by one thread. */
     private final class Effects {
+        private WorkerExit exit;
+
+        void exited(Worker<W> w, ExitReason reason, ExitStatus status) {
+            exit = new WorkerExit(settings.name(), w.id, w.pid, w.slot, reason, status);
+        }
+
         private List<Worker<W>> dismiss;
         private List<Worker<W>> kill;
-        private int spawns;
-        private boolean rollSpawn;
+        private List<Integer> spawns;
+        /** The roll's extra worker's slot, or -1. */
+        private int rollSpawn = -1;
         private long retryAfterMs = -1;
-        /** Workers that left, by {@link ExitReason} ordinal; reported after the lock. */
-        private int[] left;
 
         void dismiss(Worker<W> w) {
             if (dismiss == null) dismiss = new ArrayList<>(2);
@@ -1242,27 +1509,46 @@ public final class PoolCore<W> {
             kill.add(w);
         }
 
-        void spawn() { spawns++; }
-
-        void left(ExitReason why) {
-            if (listener == PoolListener.NONE) return;
-            if (left == null) left = new int[ExitReason.values().length];
-            left[why.ordinal()]++;
+        void spawn(int slot) {
+            if (spawns == null) spawns = new ArrayList<>(1);
+            spawns.add(slot);
         }
 
-        void spawnForRoll() { rollSpawn = true; }
+        private Duration spawnAfter;
+        private int spawnAfterSlot;
+
+        /** One spawn into {@code slot}, after {@code delay} (only one per transition: a worker exit). */
+        void spawnAfter(Duration delay, int slot) {
+            spawnAfter = delay;
+            spawnAfterSlot = slot;
+        }
+
+        void spawnForRoll(int slot) { rollSpawn = slot; }
 
         void retryAfter(long ms) { retryAfterMs = ms; }
 
         void run() {
-            if (left != null) {
-                ExitReason[] reasons = ExitReason.values();
-                for (int i = 0; i < left.length; i++) for (int n = 0; n < left[i]; n++) listener.workerExited(reasons[i]);
+            if (exit != null) {
+                Consumer<? super WorkerExit> l = exitListener;
+                try {
+                    // One exit, one reason, for both observers: the metrics listener and Pool.onWorkerExit.
+                    listener.workerExited(exit.reason());
+                    if (l != null) l.accept(exit);
+                } catch (RuntimeException e) {
+                    LOG.warn("pool {}: worker exit listener failed on {}", settings.name(), exit, e);
+                }
+                if (exit.reason() != ExitReason.CRASH && exit.reason() != ExitReason.STOPPED) {
+                    LOG.info("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
+                }
             }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);
             if (dismiss != null) for (Worker<W> w : dismiss) if (kill == null || !kill.contains(w)) source.dismiss(w.resource);
-            for (int i = 0; i < spawns; i++) PoolCore.this.spawn();
-            if (rollSpawn) PoolCore.this.spawn(true);
+            if (spawns != null) for (int slot : spawns) PoolCore.this.spawn(slot);
+            if (spawnAfter != null) {
+                int slot = spawnAfterSlot;
+                clock.after(spawnAfter, () -> delayedSpawn(slot));
+            }
+            if (rollSpawn >= 0) PoolCore.this.spawn(rollSpawn, true);
             if (retryAfterMs >= 0) clock.after(Duration.ofMillis(retryAfterMs), PoolCore.this::retryMissing);
         }
     }

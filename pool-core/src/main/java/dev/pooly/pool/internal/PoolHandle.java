@@ -59,7 +59,7 @@ public final class PoolHandle implements Pool {
     private static PoolCore.Settings settingsOf(PoolSpec spec) {
         return new PoolCore.Settings(spec.name(), spec.worker().command().toString(), spec.size(),
                 spec.maxOverflow(), spec.strategy(), spec.overflowTtl(), spec.maxUses(), spec.leaseTimeout(),
-                spec.onAbandon(), spec.intensity());
+                spec.onAbandon(), spec.intensity(), spec.worker().backoff(), spec.health(), spec.maxMemory());
     }
 
     /** The template a worker starts from now (the pool's name as id, its stdin/stdout the channel). */
@@ -80,7 +80,7 @@ public final class PoolHandle implements Pool {
     @Override public void resize(int size, int maxOverflow) {
         PoolSpec s = spec;
         reconfigure(new PoolSpec(s.name(), s.worker(), size, maxOverflow, s.strategy(), s.checkoutTimeout(), s.overflowTtl(),
-                s.maxUses(), s.leaseTimeout(), s.onAbandon(), s.intensity()));
+                s.maxUses(), s.leaseTimeout(), s.onAbandon(), s.intensity(), s.health(), s.maxMemory()));
     }
 
     /** Whether the current incarnation is rolling its workers onto new settings. */
@@ -101,6 +101,18 @@ public final class PoolHandle implements Pool {
     @Override public String name() { return spec.name(); }
 
     @Override public PoolSpec spec() { return spec; }
+
+    /** Listeners of worker exits; the set is read by every incarnation, so none is lost across a pool restart. */
+    private final java.util.List<java.util.function.Consumer<? super dev.pooly.pool.WorkerExit>> exitListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override public void onWorkerExit(java.util.function.Consumer<? super dev.pooly.pool.WorkerExit> listener) {
+        exitListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void workerExited(dev.pooly.pool.WorkerExit exit) {
+        for (var l : exitListeners) l.accept(exit);
+    }
 
     @Override public Lease checkout(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -192,8 +204,9 @@ public final class PoolHandle implements Pool {
             String workersId = handle.spec.name() + ".workers";
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
-            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle::workerTemplate), reason -> context.crash(reason, null),
-                    PoolClock.SYSTEM, handle.listener);
+            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name(), handle::workerTemplate),
+                    reason -> context.crash(reason, null), PoolClock.SYSTEM, handle.listener);
+            core.onWorkerExit(handle::workerExited);
             handle.attach(core);
             core.fill();
         }

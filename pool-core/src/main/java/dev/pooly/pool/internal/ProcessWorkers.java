@@ -4,6 +4,8 @@ import dev.pooly.pool.WorkerStartException;
 import dev.pooly.supervisor.ExitStatus;
 import dev.pooly.supervisor.Supervisor;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,18 +15,31 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProcessWorkers implements WorkerSource<PooledProcess> {
     private final Supervisor workers;
+    private final String pool;
     /** The pool's current worker template: a reload may change it between two starts. */
     private final java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template;
 
-    ProcessWorkers(Supervisor workers, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template) {
+    ProcessWorkers(Supervisor workers, String pool, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template) {
         this.workers = workers;
+        this.pool = pool;
         this.template = template;
     }
 
     @Override public CompletableFuture<PooledProcess> start() {
+        return start(0);
+    }
+
+    /** Each worker learns who it is: POOLY_POOL, POOLY_WORKER (its id, as in status) and POOLY_WORKER_INDEX (its slot). */
+    @Override public CompletableFuture<PooledProcess> start(int index) {
         CompletableFuture<PooledProcess> started;
         try {
-            started = workers.startChild(template.get()).thenApply(PooledProcess::of);
+            started = workers.startChildWith(template.get(), spec -> {
+                Map<String, String> env = new HashMap<>(spec.env());
+                env.put("POOLY_POOL", pool);
+                env.put("POOLY_WORKER", spec.id());
+                env.put("POOLY_WORKER_INDEX", Integer.toString(index));
+                return spec.withEnv(env);
+            }).thenApply(PooledProcess::of);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(new WorkerStartException(e.getMessage(), e));
         }
@@ -37,6 +52,17 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public CompletableFuture<ExitStatus> exit(PooledProcess worker) { return worker.process().exit(); }
 
     @Override public long pid(PooledProcess worker) { return worker.process().pid(); }
+
+    @Override public String id(PooledProcess worker) { return worker.process().id(); }
+
+    @Override public long memory(PooledProcess worker) {
+        return dev.pooly.supervisor.ProcessMemory.treeRss(worker.process().pid());
+    }
+
+    @Override public String probe(PooledProcess worker, String request) throws java.io.IOException {
+        worker.channel().writeLine(request);
+        return worker.channel().readLine();
+    }
 
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
 

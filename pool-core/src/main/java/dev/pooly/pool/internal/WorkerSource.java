@@ -12,6 +12,36 @@ public interface WorkerSource<W> {
     /** Starts a worker; completes when it is ready, or exceptionally with a message naming the command. */
     CompletableFuture<W> start();
 
+    /**
+     * Starts a worker for slot {@code index} (0..size+max_overflow-1, stable: a replacement gets the slot
+     * of the worker it replaces). The default ignores the slot.
+     */
+    default CompletableFuture<W> start(int index) {
+        return start();
+    }
+
+    /**
+     * Writes {@code request} to the worker and returns its next line (null at end of stream): a health
+     * check. Blocks; the pool bounds it by killing the worker. Called without the pool lock, while the
+     * worker is held by the checker.
+     */
+    default String probe(W worker, String request) throws java.io.IOException {
+        throw new UnsupportedOperationException("these workers cannot be health-checked");
+    }
+
+    /**
+     * Bytes of memory the worker's whole process tree uses (RSS), or 0 if unknown. May read /proc:
+     * called without the pool lock, about once a second per worker when max_memory is set.
+     */
+    default long memory(W worker) {
+        return 0;
+    }
+
+    /** The worker's id as status shows it; by default its pid. */
+    default String id(W worker) {
+        return String.valueOf(pid(worker));
+    }
+
     /** Completes when {@code worker} is gone, however it went. */
     CompletableFuture<ExitStatus> exit(W worker);
 

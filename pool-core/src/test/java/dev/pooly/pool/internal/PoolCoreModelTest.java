@@ -696,9 +696,12 @@ class PoolCoreModelTest {
             assertThat(books[3]).as("starting").isZero();
             assertThat(books[4]).as("dying").isZero();
             assertThat(books[6]).as("waiting").isZero();
+            assertThat(books[7]).as("slots taken (POOLY_WORKER_INDEX)").isEqualTo(idle.size() + busy.size());
             PoolStatus status = core.status();
             assertThat(status.workers()).as("workers of %s", status).hasSize(status.idle() + status.busy() + status.starting());
             assertThat(status.size() + status.overflow()).as("size + overflow = workers").isEqualTo(status.workers().size());
+            assertThat(status.workers()).extracting(PoolStatus.Worker::index).as("worker slots of %s", status)
+                    .doesNotHaveDuplicates().allSatisfy(i -> assertThat(i).isBetween(0, status.size() + status.maxOverflow() - 1));
             Map<Long, PoolStatus.Worker> byPid = new HashMap<>();
             status.workers().forEach(w -> byPid.put(w.pid(), w));
             for (ModelWorker w : idle) {

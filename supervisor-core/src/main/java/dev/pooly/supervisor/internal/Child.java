@@ -28,6 +28,31 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     /** Stopped on request (stopChild): strategies leave it stopped until started again. */
     boolean heldStopped;
     long generation;
+    /** When the current incarnation started (System.nanoTime); actor thread only. */
+    long startedNanos;
+    /** Short runs in a row, for {@link #backoff()}; actor thread only. */
+    int shortRuns;
+    /** System.nanoTime at which a backoff delay ends, or 0 when none is pending. Read by status(). */
+    volatile long restartAtNanos;
+    /** Why the last incarnation ended, or null. Read by status(). */
+    volatile dev.pooly.supervisor.ExitReason lastExit;
+    /**
+     * Why the current incarnation is about to end, set just before Pooly itself ends it (kill, health,
+     * memory); taken by the next exit. Any thread.
+     */
+    volatile dev.pooly.supervisor.ExitReason exitIntent;
+    /** What to say about that intended exit in last_error (a health check's output, the memory used), or null. */
+    volatile String exitNote;
+
+    /** The reason of an exit with {@code status}, recorded as {@link #lastExit}. Actor thread. */
+    dev.pooly.supervisor.ExitReason exitReason(ExitStatus status) {
+        dev.pooly.supervisor.ExitReason intent = exitIntent;
+        exitIntent = null;
+        dev.pooly.supervisor.ExitReason reason = intent != null ? intent
+                : status instanceof ExitStatus.Shutdown ? dev.pooly.supervisor.ExitReason.STOPPED : dev.pooly.supervisor.ExitReason.CRASH;
+        lastExit = reason;
+        return reason;
+    }
 
     Child(ChildSpec spec, SupervisorActor owner) {
         this.spec = spec;
@@ -56,6 +81,26 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
 
     /** Cleans up after an exit nobody asked for (leftover grandchildren, a crashed service's resources). */
     abstract void afterExit();
+
+    /** How restarts after short runs are delayed; only processes have a backoff. */
+    dev.pooly.supervisor.Backoff backoff() { return dev.pooly.supervisor.Backoff.NONE; }
+
+    /**
+     * The delay before restarting this child after a run that ended now; moves the short-run streak on.
+     * Actor thread only.
+     */
+    Duration nextRestartDelay(long nowNanos) {
+        dev.pooly.supervisor.Backoff b = backoff();
+        shortRuns = b.streakAfter(shortRuns, Duration.ofNanos(nowNanos - startedNanos));
+        return b.delay(shortRuns, java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+    }
+
+    /** Milliseconds until a pending backoff restart (at least 1), else 0. Any thread. */
+    long nextRestartMs() {
+        long at = restartAtNanos;
+        if (at == 0 || state != NodeStatus.State.RESTARTING) return 0;
+        return Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(at - System.nanoTime()));
+    }
 
     /** Pid of the current process, or 0. */
     long pid() { return 0; }

@@ -26,6 +26,8 @@ final class ProcessNode extends Child {
 
     ProcessSpec processSpec() { return (ProcessSpec) spec; }
 
+    @Override dev.pooly.supervisor.Backoff backoff() { return processSpec().backoff(); }
+
     CompletableFuture<RunningProcess> launch() {
         state = NodeStatus.State.STARTING;
         return Launcher.launch(processSpec(), id(), logName, owner.path());
@@ -52,6 +54,7 @@ final class ProcessNode extends Child {
         current = running;
         state = NodeStatus.State.RUNNING;
         running.exit().thenAccept(status -> notifyExit(gen, status));
+        if (!dynamic) Watchdog.watch(this, running);
     }
 
     RunningProcess current() { return current; }
@@ -88,7 +91,7 @@ final class ProcessNode extends Child {
     }
 
     @Override NodeStatus status() {
-        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of());
+        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of(), nextRestartMs(), lastExit);
     }
 
     static ChildStartException startFailure(Throwable cause) {

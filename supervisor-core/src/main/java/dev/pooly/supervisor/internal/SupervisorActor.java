@@ -63,7 +63,8 @@ public final class SupervisorActor implements Supervisor {
     }
 
     /** {@code start_child} of a {@code simple_one_for_one} supervisor: a new dynamic child from the template. */
-    private record StartDynamic(ProcessSpec template, CompletableFuture<ProcessChild> reply) implements Request {}
+    private record StartDynamic(ProcessSpec template, java.util.function.UnaryOperator<ProcessSpec> customize,
+                                CompletableFuture<ProcessChild> reply) implements Request {}
 
     /** {@code restart_child} of a stopped child (our startChild(id)), addressed to its owner. */
     private record StartChild(String id, CompletableFuture<Void> reply) implements Request {}
@@ -97,6 +98,9 @@ public final class SupervisorActor implements Supervisor {
 
     /** Try again to restart {@code child}, whose restart failed (OTP's try_again_restart). */
     private record RetryRestart(Child child, String cause) implements Message {}
+
+    /** A backoff delay for incarnation {@code generation} of {@code child} is over: restart it now. */
+    private record DelayedRestart(Child child, long generation, String cause) implements Message {}
 
     /** The current spec: changed only on the actor thread (reload requests), read anywhere. */
     private volatile SupervisorSpec spec;
@@ -214,6 +218,13 @@ public final class SupervisorActor implements Supervisor {
             case RetryRestart r -> {
                 if (isChild(r.child()) && !r.child().isRunning() && !r.child().heldStopped) restart(r.child(), r.cause());
             }
+            case DelayedRestart d -> {
+                Child c = d.child();
+                // Stale when the child was started, stopped or restarted by request meanwhile (generation moved on).
+                if (!isChild(c) || c.generation != d.generation() || c.heldStopped || c.state != NodeStatus.State.RESTARTING) return;
+                c.restartAtNanos = 0;
+                restart(c, d.cause());
+            }
         }
     }
 
@@ -221,7 +232,7 @@ public final class SupervisorActor implements Supervisor {
     private void answer(Request r) {
         try {
             switch (r) {
-                case StartDynamic s -> startDynamic(s.template(), s.reply());
+                case StartDynamic s -> startDynamic(s.template(), s.customize(), s.reply());
                 case StartChild s -> {
                     Child c = direct(s.id());
                     c.heldStopped = false;
@@ -368,7 +379,9 @@ public final class SupervisorActor implements Supervisor {
 
     private void startOne(Child c) {
         if (killed) throw new GiveUp("killed");
+        c.restartAtNanos = 0;
         c.start(); // lastError stays: the last failure remains visible after a successful restart
+        c.startedNanos = System.nanoTime();
         publish(new SupervisionEvent.Started(c.path, c.id(), c.pid()));
     }
 
@@ -382,7 +395,14 @@ public final class SupervisorActor implements Supervisor {
     private void onExit(Child c, long generation, ExitStatus status) {
         if (!isChild(c) || generation != c.generation || !alive) return; // stale: stopped or restarted since
         c.generation++;
-        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status));
+        String note = c.exitNote;
+        c.exitNote = null;
+        dev.pooly.supervisor.ExitReason reason = c.exitReason(status);
+        if (note != null && (reason == dev.pooly.supervisor.ExitReason.HEALTH || reason == dev.pooly.supervisor.ExitReason.MEMORY)) {
+            // Stopped for its health or memory: abnormal whatever status it exited with, so it restarts as after a crash.
+            status = new ExitStatus.Crashed(note + " (then " + status + ")");
+        }
+        publish(new SupervisionEvent.Exited(c.path, c.id(), c.pid(), status, reason));
         if (status.abnormal()) c.lastError = status.toString();
         c.afterExit();
         if (c instanceof ProcessNode p && p.dynamic) {
@@ -394,7 +414,24 @@ public final class SupervisorActor implements Supervisor {
             return;
         }
         c.state = NodeStatus.State.RESTARTING;
-        restart(c, status.toString());
+        if (!restartLater(c, status.toString())) restart(c, status.toString());
+    }
+
+    /**
+     * Backoff: when {@code c}'s last run was short, schedules its restart after the policy's delay and
+     * says true; the restart counts toward intensity when it happens. Actor thread.
+     */
+    private boolean restartLater(Child c, String cause) {
+        long now = System.nanoTime();
+        java.time.Duration delay = c.nextRestartDelay(now);
+        if (delay.isZero()) return false;
+        c.restartAtNanos = now + delay.toNanos();
+        long gen = c.generation;
+        LOG.info("{}: restarting in {} ms (backoff after {} short run(s)) after {}", c.path, delay.toMillis(), c.shortRuns, cause);
+        // The timer only posts a message: the restart itself runs on the actor like any other.
+        CompletableFuture.delayedExecutor(delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .execute(() -> mailbox.offer(new DelayedRestart(c, gen, cause))); // refused once terminated
+        return true;
     }
 
     /** Applies the strategy for {@code failed}, counting one restart against the intensity. */
@@ -412,7 +449,8 @@ public final class SupervisorActor implements Supervisor {
             Child c = affected.get(i);
             if (c != failed && c.isRunning()) {
                 c.stop();
-                publish(new SupervisionEvent.Exited(c.path, c.id(), 0, new ExitStatus.Shutdown()));
+                ExitStatus stopped = new ExitStatus.Shutdown();
+                publish(new SupervisionEvent.Exited(c.path, c.id(), 0, stopped, c.exitReason(stopped)));
             }
         }
         List<Child> toStart = new ArrayList<>();
@@ -434,6 +472,8 @@ public final class SupervisorActor implements Supervisor {
             } catch (ChildStartException e) {
                 startFailed(c, e);
                 c.state = NodeStatus.State.RESTARTING;
+                c.startedNanos = System.nanoTime(); // a failed start is a run of no length: it backs off too
+                if (restartLater(c, "failed start: " + e.getMessage())) return;
                 // Through the mailbox, so exits and requests that came meanwhile are not starved by a retry loop.
                 mailbox.offer(new RetryRestart(c, "failed start: " + e.getMessage()));
                 return;
@@ -465,7 +505,8 @@ public final class SupervisorActor implements Supervisor {
                 long pid = c.pid();
                 boolean wasRunning = c.isRunning();
                 c.stop();
-                if (wasRunning) publish(new SupervisionEvent.Exited(c.path, c.id(), pid, new ExitStatus.Shutdown()));
+                ExitStatus stopped = new ExitStatus.Shutdown();
+                if (wasRunning) publish(new SupervisionEvent.Exited(c.path, c.id(), pid, stopped, c.exitReason(stopped)));
             }
         }
     }
@@ -517,6 +558,7 @@ public final class SupervisorActor implements Supervisor {
             }
             case Exited x -> { }
             case RetryRestart x -> { }
+            case DelayedRestart x -> { }
         }
     }
 
@@ -561,8 +603,15 @@ public final class SupervisorActor implements Supervisor {
     }
 
     void killProcesses() {
-        for (Child c : statics) c.killProcesses();
-        for (Child c : dynamics.values()) c.killProcesses();
+        // A kill is an operator's (or a teardown's) doing: the exits it causes say so.
+        for (Child c : statics) {
+            if (c.isRunning()) c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+            c.killProcesses();
+        }
+        for (Child c : dynamics.values()) {
+            c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+            c.killProcesses();
+        }
     }
 
     // ---- Supervisor -----------------------------------------------------------------------------
@@ -639,14 +688,19 @@ public final class SupervisorActor implements Supervisor {
     }
 
     @Override public CompletableFuture<ProcessChild> startChild() {
+        return startChildWith(java.util.function.UnaryOperator.identity());
+    }
+
+    @Override public CompletableFuture<ProcessChild> startChildWith(java.util.function.UnaryOperator<ProcessSpec> customize) {
         if (spec.strategy() != Strategy.SIMPLE_ONE_FOR_ONE || !(spec.template() instanceof ProcessSpec template)) {
             throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
         }
         CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
-        return request(new StartDynamic(template, reply), reply);
+        return request(new StartDynamic(template, customize, reply), reply);
     }
 
-    @Override public CompletableFuture<ProcessChild> startChild(ProcessSpec template) {
+    @Override public CompletableFuture<ProcessChild> startChildWith(ProcessSpec template,
+                                                                     java.util.function.UnaryOperator<ProcessSpec> customize) {
         if (spec.strategy() != Strategy.SIMPLE_ONE_FOR_ONE || !(spec.template() instanceof ProcessSpec own)) {
             throw new IllegalStateException("supervisor " + path + " is not a simple_one_for_one supervisor of processes");
         }
@@ -654,12 +708,13 @@ public final class SupervisorActor implements Supervisor {
             throw new IllegalArgumentException("supervisor " + path + ": its dynamic children are named " + own.id() + "-N, not " + template.id());
         }
         CompletableFuture<ProcessChild> reply = new CompletableFuture<>();
-        return request(new StartDynamic(template, reply), reply);
+        return request(new StartDynamic(template, customize, reply), reply);
     }
 
-    private void startDynamic(ProcessSpec template, CompletableFuture<ProcessChild> reply) {
+    private void startDynamic(ProcessSpec template, java.util.function.UnaryOperator<ProcessSpec> customize,
+                              CompletableFuture<ProcessChild> reply) {
         long seq = ++dynamicCount;
-        ProcessNode node = (ProcessNode) newChild(template.withId(template.id() + "-" + seq), true, seq);
+        ProcessNode node = (ProcessNode) newChild(customize.apply(template.withId(template.id() + "-" + seq)), true, seq);
         dynamics.put(seq, node);
         // The spawn and the readiness wait happen off the actor, so many workers can start at once.
         // If the actor terminated meanwhile, send() refuses the Adopt, which kills the new process.
@@ -734,7 +789,8 @@ public final class SupervisorActor implements Supervisor {
         if (c.state == NodeStatus.State.STOPPED) return;
         long pid = c.pid();
         c.stop();
-        publish(new SupervisionEvent.Exited(c.path, c.id(), pid, new ExitStatus.Shutdown()));
+        ExitStatus stopped = new ExitStatus.Shutdown();
+        publish(new SupervisionEvent.Exited(c.path, c.id(), pid, stopped, c.exitReason(stopped)));
     }
 
     @Override public CompletableFuture<Void> killChild(String id) {
@@ -746,7 +802,9 @@ public final class SupervisorActor implements Supervisor {
         Optional<SupervisorActor> owner = ownerOf(id);
         if (owner.isEmpty()) return CompletableFuture.failedFuture(new UnknownChildException(id, spec.id()));
         // Not through the owner's mailbox: a kill must land even while the owner is busy.
-        return owner.get().direct(id).kill();
+        Child c = owner.get().direct(id);
+        c.exitIntent = dev.pooly.supervisor.ExitReason.KILLED;
+        return c.kill();
     }
 
     @Override public CompletableFuture<Void> shutdown() {
