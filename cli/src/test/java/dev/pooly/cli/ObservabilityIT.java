@@ -59,6 +59,32 @@ class ObservabilityIT {
         }
     }
 
+    @Test
+    void aPoolThatAReloadAddsIsMeasuredAndProbedLikeTheOthers() {
+        int port = Http.freePort();
+        String base = "http://127.0.0.1:" + port;
+        String config = """
+                version: 1
+                metrics: {listen: "127.0.0.1:%d"}
+                supervisor:
+                  children:
+                    - pool: {name: upper, command: [cat], size: 1}
+                """.formatted(port);
+        try (DaemonProcess daemon = DaemonProcess.start(dir, config)) {
+            daemon.awaitIdle("upper", 1);
+            DaemonProcess.writeConfig(dir, config + "    - pool: {name: added, command: [cat], size: 2}\n");
+            assertThat(daemon.cli("reload").exit()).isZero();
+            daemon.awaitIdle("added", 2);
+
+            assertThat(daemon.cli("call", "added", "hi").exit()).isZero();
+            await().until(() -> Http.get(base + "/readyz").status() == 200);
+            String metrics = Http.get(base + "/metrics").body();
+            assertThat(value(metrics, "pooly_checkouts_total{pool=\"added\",result=\"ok\"}")).isEqualTo(1);
+            assertThat(value(metrics, "pooly_workers{pool=\"added\",state=\"idle\"}")).isEqualTo(2);
+            assertThat(value(metrics, "pooly_workers_max{pool=\"added\"}")).isEqualTo(2);
+        }
+    }
+
     /**
      * We test this with a worker that answers 3 s after the test opens a gate (so that a loaded
      * machine cannot end the request before the checks): SIGTERM arrives while the request is in

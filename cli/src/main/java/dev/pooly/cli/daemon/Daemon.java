@@ -12,12 +12,13 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolListener;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 
@@ -35,11 +36,12 @@ public final class Daemon {
     private Daemon() {}
 
     public static int run(PoolyConfig config) {
-        // The pools the metrics and probes see: those of the config the daemon started with.
-        Map<String, Pool> observed = new ConcurrentHashMap<>();
-        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> observed) : null;
-        TreeBuilder.Tree tree = metrics == null ? TreeBuilder.build(config) : TreeBuilder.build(config, metrics::pool);
-        observed.putAll(tree.pools());
+        // One table of pools for connections, metrics and probes; a reload updates it (added and removed pools).
+        PoolTable pools = new PoolTable(Map.of());
+        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> pools) : null;
+        Function<String, PoolListener> listeners = metrics == null ? name -> PoolListener.NONE : metrics::pool;
+        TreeBuilder.Tree tree = TreeBuilder.build(config, listeners);
+        pools.replaceAll(tree.pools());
         if (metrics != null) {
             metrics.tree(config.nodes().stream().map(dev.pooly.config.ChildNode::id).toList(), config.nodes().stream()
                     .filter(n -> !(n instanceof dev.pooly.config.ProcessNode)).map(dev.pooly.config.ChildNode::id).toList());
@@ -55,7 +57,7 @@ public final class Daemon {
         HttpEndpoints http = null;
         if (metrics != null) {
             try {
-                http = HttpEndpoints.start(config.metrics().get(), metrics, started::get, tree.pools(), server.drain());
+                http = HttpEndpoints.start(config.metrics().get(), metrics, started::get, pools, server.drain());
                 LOG.info("metrics on http://{}{}", config.metrics().get(), HttpEndpoints.METRICS);
             } catch (IOException e) {
                 LOG.error("{}", e.getMessage());
@@ -80,8 +82,7 @@ public final class Daemon {
             return ExitCode.FAILURE;
         }
         started.set(root);
-        PoolTable pools = new PoolTable(tree.pools());
-        Reloader reloader = new Reloader(config, root, pools);
+        Reloader reloader = new Reloader(config, root, pools, listeners);
         // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
         // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
         Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));

@@ -12,6 +12,7 @@ import dev.pooly.config.PoolyConfig;
 import dev.pooly.config.ProcessNode;
 import dev.pooly.config.SupervisorNode;
 import dev.pooly.pool.Pool;
+import dev.pooly.pool.PoolListener;
 import dev.pooly.supervisor.Supervisor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -46,11 +48,17 @@ public final class Reloader {
     /** Pools resized by {@code pooly scale} since the last reload; guarded by {@link #lock}. */
     private final java.util.Set<String> scaled = new java.util.HashSet<>();
 
-    /** @param pools the daemon's live pool table, which a reload updates (added and removed pools) */
-    Reloader(PoolyConfig running, Supervisor root, PoolTable pools) {
+    private final Function<String, PoolListener> listeners;
+
+    /**
+     * @param pools the daemon's live pool table, which a reload updates (added and removed pools)
+     * @param listeners the listener for a pool a reload adds, by name (metrics), as for those the daemon started with
+     */
+    Reloader(PoolyConfig running, Supervisor root, PoolTable pools, Function<String, PoolListener> listeners) {
         this.running = running;
         this.root = root;
         this.pools = pools;
+        this.listeners = listeners;
     }
 
     public PoolyConfig running() { return running; }
@@ -108,13 +116,13 @@ public final class Reloader {
                     }
                     case STARTED -> {
                         Map<String, Pool> built = new LinkedHashMap<>();
-                        var spec = TreeBuilder.child(next, c.now(), built);
+                        var spec = TreeBuilder.child(next, c.now(), built, listeners);
                         added.putAll(built);
                         // Visible before it starts, so a caller can wait for it as for any starting pool.
                         publishPools(next, added, gone);
                         await(owner(c.parent()).addChild(spec, c.after()));
                     }
-                    case RESTARTED -> await(root.replaceChild(TreeBuilder.child(next, c.now(), new LinkedHashMap<>())));
+                    case RESTARTED -> await(root.replaceChild(TreeBuilder.child(next, c.now(), new LinkedHashMap<>(), listeners)));
                     case CHANGED, ROLLED -> {
                         switch (c.now()) {
                             case SupervisorNode s -> await(owner(s.id()).updateSettings(TreeBuilder.strategyOf(s), TreeBuilder.intensityOf(s)));

@@ -61,12 +61,12 @@ public final class TreeBuilder {
      * The spec of one node of {@code config} (a reload's new or changed child); the pools it holds
      * are added to {@code pools}.
      */
-    static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools) {
+    static ChildSpec child(PoolyConfig config, ChildNode node, Map<String, Pool> pools, Function<String, PoolListener> listeners) {
         LogSpec logs = logSpec(config);
         return switch (node) {
-            case SupervisorNode s -> supervisor(s, logs, pools, NO_METRICS);
+            case SupervisorNode s -> supervisor(s, logs, pools, listeners);
             case ProcessNode p -> process(p, logs);
-            case PoolNode p -> pool(p, logs, pools, PoolListener.NONE);
+            case PoolNode p -> pool(p, logs, pools, listeners.apply(p.name()));
         };
     }
 
@@ -75,9 +75,6 @@ public final class TreeBuilder {
     static Intensity intensityOf(SupervisorNode node) {
         return Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds()));
     }
-
-    /** Pools a reload adds are not bound to metrics (yet): they get no listener. */
-    private static final Function<String, PoolListener> NO_METRICS = name -> PoolListener.NONE;
 
     private static SupervisorSpec supervisor(SupervisorNode node, LogSpec logs, Map<String, Pool> pools,
                                              Function<String, PoolListener> listeners) {
