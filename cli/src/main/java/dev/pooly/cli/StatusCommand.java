@@ -89,13 +89,13 @@ final class StatusCommand implements Callable<Integer> {
             out.println("no pools");
             return;
         }
-        String format = "%-16s %-9s %5s %5s %5s %9s %8s %8s  %s%n";
-        out.printf(format, "POOL", "STATE", "SIZE", "IDLE", "BUSY", "OVERFLOW", "WAITING", "RESTARTS", "LAST ERROR");
+        String format = "%-16s %-9s %5s %5s %5s %9s %8s %8s  %-15s %s%n";
+        out.printf(format, "POOL", "STATE", "SIZE", "IDLE", "BUSY", "OVERFLOW", "WAITING", "RESTARTS", "LAST EXIT", "LAST ERROR");
         for (Map<String, Object> p : pools) {
             out.printf(format, Messages.text(p, "name", "?"), Messages.text(p, "state", "?"), Messages.number(p, "size", 0),
                     Messages.number(p, "idle", 0), Messages.number(p, "busy", 0),
                     Messages.number(p, "overflow", 0) + "/" + Messages.number(p, "max_overflow", 0), Messages.number(p, "waiting", 0),
-                    Messages.number(p, "restarts", 0), shorten(Messages.text(p, "last_error", "-"), 60));
+                    Messages.number(p, "restarts", 0), Messages.text(p, "last_exit", "-"), shorten(Messages.text(p, "last_error", "-"), 60));
         }
     }
 

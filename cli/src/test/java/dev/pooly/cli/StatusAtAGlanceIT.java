@@ -43,9 +43,20 @@ class StatusAtAGlanceIT {
         CliRun run = daemon.cli("status", "echo");
 
         assertThat(run.exit()).as("%s", run).isZero();
-        assertThat(run.out()).contains("POOL", "RESTARTS", "LAST ERROR", "PID", "USES", "AGE", "RSS");
+        assertThat(run.out()).contains("POOL", "RESTARTS", "LAST EXIT", "LAST ERROR", "PID", "USES", "AGE", "RSS");
         for (Long pid : daemon.workerPids("echo")) assertThat(run.out()).containsPattern(pid + "\\s+idle\\s+\\d+\\s+\\d+[smh]\\s+\\d+ KiB");
         assertThat(run.out()).doesNotContain("spare");
+    }
+
+    @Test
+    void aKilledWorkerIsThePoolsLastExitInTheJsonAndTheTable() {
+        String worker = daemon.pool("echo").get("workers").get(0).get("id").asText();
+        CliRun kill = daemon.cli("kill", worker);
+        assertThat(kill.exit()).as("%s", kill).isZero();
+
+        await().until(() -> daemon.pool("echo").path("last_exit").asText().equals("killed"));
+        daemon.awaitIdle("echo", 2);
+        assertThat(daemon.cli("status").out()).containsPattern("echo\\s+ready.*\\s+killed\\s+");
     }
 
     @Test

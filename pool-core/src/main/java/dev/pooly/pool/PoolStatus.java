@@ -10,12 +10,19 @@ import java.util.List;
  * @param waiting  callers queued
  * @param starting workers being started
  * @param lastError the last worker start failure or crash, or null
+ * @param lastExit  the last worker exit seen by this pool incarnation, with its reason, or null
  */
 public record PoolStatus(String name, State state, int size, int maxOverflow, int idle, int busy, int overflow,
-                         int waiting, int starting, List<Worker> workers, String lastError) {
+                         int waiting, int starting, List<Worker> workers, String lastError, WorkerExit lastExit) {
 
     public PoolStatus {
         workers = List.copyOf(workers);
+    }
+
+    /** A status with no worker exit seen yet. */
+    public PoolStatus(String name, State state, int size, int maxOverflow, int idle, int busy, int overflow,
+                      int waiting, int starting, List<Worker> workers, String lastError) {
+        this(name, state, size, maxOverflow, idle, busy, overflow, waiting, starting, workers, lastError, null);
     }
 
     /**

@@ -38,6 +38,7 @@ class WorkerExitReasonTest {
 
             assertThat(exits).extracting(WorkerExit::reason).containsExactly(
                     ExitReason.CRASH, ExitReason.MAX_USES, ExitReason.KILLED, ExitReason.LEASE_TIMEOUT);
+            assertThat(p.pool.status().lastExit()).isEqualTo(exits.get(3));
             assertThat(exits).allSatisfy(e -> {
                 assertThat(e.pool()).isEqualTo("reasons");
                 assertThat(e.worker()).startsWith("reasons-");

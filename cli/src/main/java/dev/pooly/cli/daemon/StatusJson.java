@@ -77,6 +77,7 @@ public final class StatusJson {
             }
         }
         if (s.lastError() != null) p.put("last_error", s.lastError());
+        if (s.lastExit() != null) p.put("last_exit", s.lastExit().reason().label());
         return p;
     }
 

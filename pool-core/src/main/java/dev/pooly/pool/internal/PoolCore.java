@@ -1458,7 +1458,7 @@ public final class PoolCore<W> {
         workers.sort(java.util.Comparator.comparingLong(PoolStatus.Worker::pid));
         for (int i = 0; i < startingN; i++) workers.add(new PoolStatus.Worker(0, PoolStatus.WorkerState.STARTING, 0));
         return new PoolStatus(settings.name(), PoolStatus.stateOf(idleN, overflowN, settings.maxOverflow()),
-                settings.size(), settings.maxOverflow(), idleN, busyN, overflowN, waitingN, startingN, workers, lastError);
+                settings.size(), settings.maxOverflow(), idleN, busyN, overflowN, waitingN, startingN, workers, lastError, lastExit);
     }
 
     /** The books, for tests: idle, busy, overflow, starting, dying, missing, waiting, slots taken. Consistent (one lock hold). */
@@ -1483,6 +1483,8 @@ public final class PoolCore<W> {
     }
 
     private volatile Consumer<? super WorkerExit> exitListener;
+    /** The last worker exit reported, for the status; written after the lock, read without it. */
+    private volatile WorkerExit lastExit;
 
     /** What a transition decided to do once the lock is released. Used by one thread. */
     private final class Effects {
@@ -1529,6 +1531,7 @@ public final class PoolCore<W> {
 
         void run() {
             if (exit != null) {
+                lastExit = exit;
                 Consumer<? super WorkerExit> l = exitListener;
                 try {
                     // One exit, one reason, for both observers: the metrics listener and Pool.onWorkerExit.
