@@ -204,7 +204,7 @@ class SupervisionIT {
                 .containsPattern("(?m)^│  ├─ a1\\s+process\\s+running\\s+pid \\d+")
                 .containsPattern("(?m)^│     ├─ echo.workers\\s+supervisor\\s+running")
                 .containsPattern("(?m)^└─ lonely\\s+process\\s+running")
-                .containsPattern("(?m)^POOL\\s+STATE\\s+SIZE\\s+IDLE\\s+BUSY\\s+OVERFLOW\\s+WAITING\\s+RESTARTS\\s+LAST ERROR$")
+                .containsPattern("(?m)^POOL\\s+STATE\\s+SIZE\\s+IDLE\\s+BUSY\\s+OVERFLOW\\s+WAITING\\s+RESTARTS\\s+LAST EXIT\\s+LAST ERROR$")
                 .containsPattern("(?m)^echo\\s+ready\\s+2\\s+2\\s+0\\s+0/0\\s+0\\s+\\d+\\s+\\S.*$");
     }
 
