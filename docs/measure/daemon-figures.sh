@@ -8,13 +8,7 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 jar=$root/cli/target/pooly.jar
 [ -f "$jar" ] || { echo "build first: mvn -B -DskipTests package" >&2; exit 1; }
-java=""
-for d in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
-  [ -n "$d" ] && [ -x "$d/bin/java" ] && [ -f "$d/release" ] || continue
-  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$d/release")
-  if [ "${v:-0}" -ge 21 ]; then java=$d/bin/java; fi
-done
-[ -n "$java" ] || { echo "no JDK >= 21 found" >&2; exit 1; }
+. docs/measure/java.sh
 work=$(mktemp -d)
 daemon_pid=""
 cleanup() { [ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null; rm -rf "$work"; }

@@ -422,41 +422,39 @@ final class LeaseSession {
     }
 
     private void clientGone() {
-        boolean midRequest;
-        lock.lock();
-        try {
-            if (phase == Phase.ENDED) return;
-            midRequest = outstanding > 0;
-            if (!midRequest) {
-                // The reader returns it (or replaces it, if it is not quiet), after its last read.
-                returning = Return.ABANDON;
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (midRequest) endReplacing("its client vanished with a request outstanding", null);
+        if (endByClient(Return.ABANDON) == ClientEnd.MID_REQUEST) endReplacing("its client vanished with a request outstanding", null);
     }
 
     /** Refuses a client message with code 64; the lease ends: its worker returns if nothing is outstanding, else it is replaced. */
     private void refuse(String why) {
-        boolean midRequest;
-        lock.lock();
-        try {
-            if (phase == Phase.ENDED) return;
-            midRequest = outstanding > 0;
-            if (!midRequest) {
-                returning = Return.REFUSED;
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
+        ClientEnd end = endByClient(Return.REFUSED);
+        if (end == ClientEnd.ALREADY_ENDED) return;
         ObjectNode refusal = ControlServer.error(ExitCode.USAGE, "pool " + pool.name() + ": " + why);
-        if (midRequest) {
+        if (end == ClientEnd.MID_REQUEST) {
             endReplacing("its client broke the protocol with a request outstanding", refusal);
         } else {
             sendQuietly(refusal);
+        }
+    }
+
+    private enum ClientEnd { ALREADY_ENDED, RETURNING, MID_REQUEST }
+
+    /**
+     * The client ended the lease (it vanished, or broke the protocol). With nothing outstanding the
+     * reader returns the worker {@code how} after its last read (or replaces it, if it is not quiet);
+     * with a request outstanding the caller must end the lease replacing the worker.
+     */
+    private ClientEnd endByClient(Return how) {
+        // Races the reader ending the lease (an answer, a dead worker, a timeout): one of them decides.
+        lock.lock();
+        try {
+            if (phase == Phase.ENDED) return ClientEnd.ALREADY_ENDED;
+            if (outstanding > 0) return ClientEnd.MID_REQUEST;
+            returning = how;
+            changed.signalAll();
+            return ClientEnd.RETURNING;
+        } finally {
+            lock.unlock();
         }
     }
 
