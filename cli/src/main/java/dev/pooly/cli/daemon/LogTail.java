@@ -53,8 +53,16 @@ final class LogTail {
         List<Followed> followed = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Followed f = new Followed(streams.get(i), files.get(i));
-            for (String line : lastLines(f.path, lines)) out.write(line(f.stream, line), false);
-            if (follow) open(f, true);
+            List<String> last;
+            if (follow) {
+                // The last lines and the follow start from one read of one open file: a line written
+                // between reading the tail and opening at the end would otherwise be lost.
+                open(f);
+                last = f.channel == null ? List.of() : readToEnd(f, lines);
+            } else {
+                last = lastLines(f.path, lines);
+            }
+            for (String line : last) out.write(line(f.stream, line), false);
             followed.add(f);
         }
         out.flush();
@@ -79,14 +87,32 @@ final class LogTail {
     /** The last {@code n} lines of {@code file} (bounded by the log's max_bytes, so read whole). */
     static List<String> lastLines(Path file, int n) throws IOException {
         if (n <= 0) return List.of();
-        String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return lastLines(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), n);
         } catch (NoSuchFileException e) {
             return List.of();
-        } catch (java.nio.charset.MalformedInputException e) {
-            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * Reads {@code f}'s open file from where it is to its current end, and leaves it there: returns the
+     * last {@code n} whole lines read; a line not ended yet stays in {@code f.partial} for the follow.
+     */
+    private static List<String> readToEnd(Followed f, int n) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        while (f.channel.read(buf) > 0) {
+            all.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        byte[] bytes = all.toByteArray();
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] != '\n') end--;
+        f.partial.write(bytes, end, bytes.length - end);
+        return n <= 0 ? List.of() : lastLines(new String(bytes, 0, end, StandardCharsets.UTF_8), n);
+    }
+
+    private static List<String> lastLines(String text, int n) {
         ArrayDeque<String> last = new ArrayDeque<>();
         for (String line : text.split("\n", -1)) {
             last.addLast(line);
@@ -97,12 +123,11 @@ final class LogTail {
         return List.copyOf(last);
     }
 
-    /** Opens the file the path names now; {@code atEnd} for the first open (its lines were sent already). */
-    private static void open(Followed f, boolean atEnd) throws IOException {
+    /** Opens the file the path names now, at its start. */
+    private static void open(Followed f) throws IOException {
         try {
             f.channel = FileChannel.open(f.path, StandardOpenOption.READ);
             f.key = Files.readAttributes(f.path, BasicFileAttributes.class).fileKey();
-            if (atEnd) f.channel.position(f.channel.size());
         } catch (NoSuchFileException e) {
             f.channel = null; // not written yet: the next poll tries again, from the start
             f.key = null;
@@ -113,7 +138,7 @@ final class LogTail {
     private static boolean poll(Followed f, ControlServer.JsonLines out) throws IOException {
         boolean sent = false;
         if (f.channel == null) {
-            open(f, false);
+            open(f);
             if (f.channel == null) return false;
         }
         sent |= drain(f, out);
@@ -126,7 +151,7 @@ final class LogTail {
         if (!now.equals(f.key)) {
             sent |= drain(f, out); // whatever reached the old file just before it was renamed
             f.channel.close();
-            open(f, false);
+            open(f);
             if (f.channel != null) sent |= drain(f, out);
         }
         return sent;
