@@ -45,10 +45,6 @@ public final class TreeBuilder {
     /** The tree to start and the pools by name, in file order. */
     public record Tree(SupervisorSpec root, Map<String, Pool> pools) {}
 
-    public static Tree build(PoolyConfig config) {
-        return build(config, name -> PoolListener.NONE);
-    }
-
     /** @param listeners the listener for each pool, by pool name (metrics) */
     public static Tree build(PoolyConfig config, Function<String, PoolListener> listeners) {
         LogSpec logs = logSpec(config);
