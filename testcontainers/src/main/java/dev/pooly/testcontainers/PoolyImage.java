@@ -9,8 +9,11 @@ import dev.pooly.testcontainers.internal.RootFilesystem.Entry;
 import dev.pooly.testcontainers.internal.RootFilesystem.HostFile;
 import dev.pooly.testcontainers.internal.RootFilesystem.HostTree;
 import dev.pooly.testcontainers.internal.RootFilesystem.Symlink;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,8 +49,14 @@ import java.util.Set;
  * working directory, where {@link PoolyContainer} puts the config) and {@code /tmp}. The runtime is
  * linked once and cached under {@code java.io.tmpdir}.
  *
- * <p>Immutable; every {@code with} method returns a new spec. {@link #build()} returns Testcontainers'
- * lazy image: Docker builds it when the first container needs it, once per JVM.
+ * <p>{@link #runtimeBase()} is the same without pooly: a base for the repository's
+ * {@code deploy/kubernetes/Dockerfile} where no registry is reachable; {@link #main} writes its build
+ * context for {@code docker build -} from a shell.
+ *
+ * <p>Immutable; every {@code with} method returns a new spec. {@link #build()} and
+ * {@link #runtimeBase()} return Testcontainers' lazy image: Docker builds it when the first
+ * container needs it, once per JVM, on the thread that asks first (an interrupt there fails that
+ * build). {@link #main} blocks until the tar is written.
  */
 public final class PoolyImage {
     /** The programs every image has. */
@@ -131,7 +140,8 @@ public final class PoolyImage {
      * and the programs of {@link #COMMANDS} with their shared libraries; {@code PATH} includes
      * {@code /usr/local/bin}, no user but root. Build the Dockerfile on it with
      * {@code --build-arg BASE=<its name>}. Named {@code localhost/pooly-base:java<N>-<hash of its inputs>};
-     * built when first needed, once per JVM, and removed when the JVM exits. From a shell, without
+     * built when first needed, once per JVM. Testcontainers removes it at exit where its Ryuk container
+     * runs; elsewhere remove it yourself, after the images built on it (DockerfileIT does). From a shell, without
      * Testcontainers' Docker client, {@link #main} writes the same build context for {@code docker build -}.
      */
     public static ImageFromDockerfile runtimeBase() {
@@ -168,10 +178,9 @@ public final class PoolyImage {
         }
         RootFilesystem files = new RootFilesystem(baseEntries(COMMANDS, JavaRuntime.POOLY_MODULES, defaultCacheDirectory()));
         byte[] dockerfile = BASE_DOCKERFILE.getBytes(StandardCharsets.UTF_8);
-        try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
-                     new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(new java.io.BufferedOutputStream(System.out, 1 << 16))) {
-            tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
-            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("Dockerfile");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(System.out, 1 << 16))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry entry = new TarArchiveEntry("Dockerfile");
             entry.setSize(dockerfile.length);
             tar.putArchiveEntry(entry);
             tar.write(dockerfile);
@@ -320,7 +329,7 @@ public final class PoolyImage {
             return files().getDescription();
         }
 
-        @Override public void transferTo(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String destination) {
+        @Override public void transferTo(TarArchiveOutputStream tar, String destination) {
             files().transferTo(tar, destination);
         }
     }
