@@ -19,16 +19,15 @@
  * at once with {@link java.lang.IllegalStateException}; none is left unanswered.
  *
  * <h2>Launch</h2>
- * Every OS process is spawned from a few platform threads that live as long as the JVM
- * ("pooly-spawner-N"). On Java 22+ on Linux (this jar is multi-release) a process is one
- * {@code posix_spawn(3)} through the FFM API with {@code POSIX_SPAWN_SETSID}: the command itself, in a
- * session and process group of its own, with every descriptor above 2 closed; Pooly reaps it
+ * On Java 22+ on Linux (this jar is multi-release) a process is one {@code posix_spawn(3)} through the
+ * FFM API with {@code POSIX_SPAWN_SETSID}, called on its supervisor's own thread: the command itself,
+ * in a session and process group of its own, with every descriptor above 2 closed; Pooly reaps it
  * ({@code waitpid} after {@link java.lang.ProcessHandle#onExit()}), so no zombie stays and a death by
  * signal is reported as that signal. One thread reads every process's stderr ({@code poll(2)}). On
  * Java 21, or with {@code -Dpooly.launcher=jdk}, {@link java.lang.ProcessBuilder} runs
- * {@code setpriv --pdeathsig KILL -- setsid -- command} instead (whose parent-death signal fires when
- * the spawning <em>thread</em> exits, hence the long-lived spawner threads) with a stderr thread per
- * process. {@link dev.pooly.supervisor.SupervisionTree#launchPath()} says which is in force.
+ * {@code setpriv --pdeathsig KILL -- setsid -- command} instead, from a few platform threads that
+ * live as long as the JVM ("pooly-spawner-N": the parent-death signal fires when the spawning
+ * <em>thread</em> exits), with a stderr thread per process. {@link dev.pooly.supervisor.SupervisionTree#launchPath()} says which is in force.
  *
  * <h2>Containment</h2>
  * What {@link dev.pooly.supervisor.SupervisionTree#containment()} reports, decided once per JVM and
@@ -38,7 +37,7 @@
  * with {@code cgroup.kill}). The JVM creates {@code pooly-PID} below its own cgroup and moves itself
  * into {@code pooly-PID/daemon}; each supervisor gets a directory and each process incarnation a cgroup
  * below its supervisor's. A child is born in the JVM's cgroup (posix_spawn cannot name another before
- * glibc 2.39) and moved into its own by the spawning thread before its launch completes, together with
+ * glibc 2.39) and moved into its own by the spawning thread right after the spawn returns, before its launch completes, together with
  * whatever it forked meanwhile that still descends from it. Guarantee: every descendant of a supervised
  * process dies when the JVM dies, even by SIGKILL (the guardian, outside the cgroup, writes
  * {@code cgroup.kill} of {@code pooly-PID}); and with that process's stop, kill, exit or shutdown,

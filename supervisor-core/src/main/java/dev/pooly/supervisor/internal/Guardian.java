@@ -85,11 +85,15 @@ public final class Guardian {
 
     /** Registers the process group led by {@code pgid}. */
     static void watch(long pgid) {
+        // With cgroups the guardian kills the daemon's whole cgroup, which holds every group we start:
+        // a registry of groups would only cost a pipe write per spawn and per exit.
+        if (Containment.mode() == Containment.Mode.CGROUP) return;
         send("+" + pgid + "\n");
     }
 
     /** The group led by {@code pgid} is gone (stopped, swept): never kill that number later. */
     static void forget(long pgid) {
+        if (Containment.mode() == Containment.Mode.CGROUP) return; // never registered: see watch
         send("-" + pgid + "\n");
     }
 

@@ -12,8 +12,9 @@ import java.util.Map;
  * {@link ProcessBuilder} through {@code setpriv} and {@code setsid}). {@link Launcher} picks one at
  * class initialisation; {@code -Dpooly.launcher=jdk} forces the second.
  *
- * <p>Implementations are thread-safe; {@link #spawn} blocks for the spawn only (about a millisecond)
- * and is called on a {@link Spawner} thread.
+ * <p>Implementations are thread-safe; {@link #spawn} blocks for the spawn only (a few hundred
+ * microseconds) and is called on a {@link Spawner} thread when {@link #deathSignal()} ties the child to
+ * its spawner thread, else on the launching thread.
  */
 interface SpawnPath {
     /** "posix_spawn" or "ProcessBuilder", for logs and docs. */

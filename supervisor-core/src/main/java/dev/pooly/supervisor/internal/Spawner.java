@@ -6,15 +6,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The few platform threads ({@link #THREADS}, {@code -Dpooly.spawners}) that spawn every supervised
- * process and place it in its cgroup.
+ * The few platform threads ({@link #THREADS}, {@code -Dpooly.spawners}) that spawn every process on
+ * the ProcessBuilder path and place it in its cgroup.
  *
- * <p>On the ProcessBuilder path, Linux delivers the parent-death signal set by
- * {@code setpriv --pdeathsig} when the <em>thread</em> that forked the child exits, not the process.
- * A pooled or virtual thread may go away at any time and take its children with it, so all spawns go
- * through these threads, which live as long as the JVM. On the posix_spawn path they keep a spawn
- * (about a millisecond in native code) off virtual threads' carriers. The loop catches everything: a
- * spawn that fails must never end (and so replace) one of these threads.
+ * <p>On that path, Linux delivers the parent-death signal set by {@code setpriv --pdeathsig} when the
+ * <em>thread</em> that forked the child exits, not the process. A pooled or virtual thread may go away
+ * at any time and take its children with it, so those spawns go through these threads, which live as
+ * long as the JVM. The posix_spawn path sets no death signal and spawns on the caller's thread
+ * instead (see {@link Launcher}). The loop catches everything: a spawn that fails must never end (and
+ * so replace) one of these threads.
  *
  * <p>Thread-safe. At most {@link #THREADS} spawns run at once, which bounds fork pressure.
  */

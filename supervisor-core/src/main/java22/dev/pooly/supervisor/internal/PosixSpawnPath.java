@@ -18,7 +18,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -71,7 +70,6 @@ final class PosixSpawnPath implements SpawnPath {
     private final MethodHandle faChdir = fn("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private final MethodHandle faClosefrom = fn("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private final MethodHandle attrInit = fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private final MethodHandle attrDestroy = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private final MethodHandle attrFlags = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
     private final MethodHandle attrSigmask = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private final MethodHandle attrSigdefault = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -81,10 +79,79 @@ final class PosixSpawnPath implements SpawnPath {
     static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
 
+    /** This process's working directory as the kernel has it (not {@code user.dir}, which a flag can change); null if unknown. */
+    private static final Path JVM_CWD = jvmCwd();
+
     private final StderrMux mux;
+    /**
+     * The spawn attributes, the same for every child (new session, empty signal mask, every signal
+     * at its default): made once and never changed, so concurrent posix_spawn calls may share them
+     * (posix_spawn only reads its attributes).
+     */
+    private final MemorySegment attr;
+    private final Environ environ = new Environ();
 
     private PosixSpawnPath() {
         this.mux = new StderrMux();
+        try {
+            MemorySegment noSignals = Arena.global().allocate(SIGSET, 8);
+            MemorySegment allSignals = Arena.global().allocate(SIGSET, 8);
+            check("sigemptyset", (int) sigemptyset.invokeExact(noSignals));
+            check("sigfillset", (int) sigfillset.invokeExact(allSignals));
+            attr = Arena.global().allocate(OPAQUE, 16);
+            check("posix_spawnattr_init", (int) attrInit.invokeExact(attr));
+            check("setsigmask", (int) attrSigmask.invokeExact(attr, noSignals));
+            check("setsigdefault", (int) attrSigdefault.invokeExact(attr, allSignals));
+            check("setflags", (int) attrFlags.invokeExact(attr,
+                    (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new UnsupportedOperationException("posix_spawn attributes: " + t.getMessage(), t);
+        }
+    }
+
+    /**
+     * The children's environment: this JVM's ({@link System#getenv()}, fixed for the JVM's life),
+     * encoded once into native memory that lives as long as the JVM, plus a spec's own variables per
+     * spawn. A spawn then builds only the pointer array and its few extra strings. Immutable.
+     */
+    private static final class Environ {
+        private final String[] keys;
+        private final MemorySegment[] entries;
+
+        Environ() {
+            Map<String, String> base = System.getenv();
+            keys = new String[base.size()];
+            entries = new MemorySegment[base.size()];
+            int i = 0;
+            for (Map.Entry<String, String> e : base.entrySet()) {
+                keys[i] = e.getKey();
+                entries[i++] = Arena.global().allocateFrom(e.getKey() + "=" + e.getValue(), StandardCharsets.UTF_8);
+            }
+        }
+
+        /** A NULL-terminated envp: the JVM's variables that {@code extra} does not override, then {@code extra}. */
+        MemorySegment with(Arena arena, Map<String, String> extra) {
+            MemorySegment envp = arena.allocate(ADDRESS, keys.length + extra.size() + 1L);
+            long n = 0;
+            for (int i = 0; i < keys.length; i++) {
+                if (!extra.containsKey(keys[i])) envp.setAtIndex(ADDRESS, n++, entries[i]);
+            }
+            for (Map.Entry<String, String> e : extra.entrySet()) {
+                envp.setAtIndex(ADDRESS, n++, arena.allocateFrom(e.getKey() + "=" + e.getValue(), StandardCharsets.UTF_8));
+            }
+            envp.setAtIndex(ADDRESS, n, MemorySegment.NULL);
+            return envp;
+        }
+    }
+
+    private static Path jvmCwd() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/cwd"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Called reflectively by {@link Launcher}; throws when this libc lacks a function we need. */
@@ -105,41 +172,38 @@ final class PosixSpawnPath implements SpawnPath {
     @Override public boolean deathSignal() { return false; }
 
     @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
-        int[] in = pipe(), out = pipe(), err = pipe();
+        int[] in = null, out = null, err = null;
         int pid;
+        // One confined arena per spawn: the pipes' result, the file actions, argv and the per-spawn part
+        // of envp; freed when posix_spawn has returned (the child has exec'd or failed).
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ERRNO_STATE);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            in = pipe(fds, errno);
+            out = pipe(fds, errno);
+            err = pipe(fds, errno);
             MemorySegment fa = arena.allocate(OPAQUE, 16);
-            MemorySegment attr = arena.allocate(OPAQUE, 16);
             check("posix_spawn_file_actions_init", (int) faInit.invokeExact(fa));
-            check("posix_spawnattr_init", (int) attrInit.invokeExact(attr));
             try {
                 check("adddup2", (int) faDup2.invokeExact(fa, in[0], 0));
                 check("adddup2", (int) faDup2.invokeExact(fa, out[1], 1));
                 check("adddup2", (int) faDup2.invokeExact(fa, err[1], 2));
                 check("addclosefrom_np", (int) faClosefrom.invokeExact(fa, 3));
-                check("addchdir_np", (int) faChdir.invokeExact(fa, arena.allocateFrom(cwd.toString())));
-                MemorySegment none = arena.allocate(SIGSET, 8);
-                MemorySegment all = arena.allocate(SIGSET, 8);
-                check("sigemptyset", (int) sigemptyset.invokeExact(none));
-                check("sigfillset", (int) sigfillset.invokeExact(all));
-                check("setsigmask", (int) attrSigmask.invokeExact(attr, none));
-                check("setsigdefault", (int) attrSigdefault.invokeExact(attr, all));
-                check("setflags", (int) attrFlags.invokeExact(attr,
-                        (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+                // The JVM's own directory is inherited as it is: no chdir in the child.
+                if (!cwd.equals(JVM_CWD)) check("addchdir_np", (int) faChdir.invokeExact(fa, arena.allocateFrom(cwd.toString())));
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
                 int rc = (int) spawn.invokeExact(pidOut, arena.allocateFrom(executable.toString()), fa, attr,
-                        strings(arena, argv), strings(arena, environment(env)));
+                        strings(arena, argv), environ.with(arena, env));
                 if (rc != 0) throw new IOException("posix_spawn " + executable + ": " + strerror(rc));
                 pid = pidOut.get(JAVA_INT, 0);
             } finally {
                 int ignored = (int) faDestroy.invokeExact(fa);
-                ignored = (int) attrDestroy.invokeExact(attr);
             }
         } catch (IOException | RuntimeException | Error e) {
-            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            closeAll(in, out, err);
             throw e;
         } catch (Throwable t) {
-            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
+            closeAll(in, out, err);
             throw new IOException(t);
         }
         try {
@@ -205,18 +269,16 @@ final class PosixSpawnPath implements SpawnPath {
         }
     }
 
-    private int[] pipe() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            MemorySegment errno = arena.allocate(ERRNO_STATE);
-            int rc = (int) pipe2.invokeExact(errno, fds, O_CLOEXEC);
-            if (rc != 0) throw new IOException("pipe2: " + strerror((int) ERRNO.get(errno, 0L)));
-            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
-        }
+    /** One pipe2(O_CLOEXEC), its two descriptors read from {@code fds}. */
+    private int[] pipe(MemorySegment fds, MemorySegment errno) throws Throwable {
+        int rc = (int) pipe2.invokeExact(errno, fds, O_CLOEXEC);
+        if (rc != 0) throw new IOException("pipe2: " + strerror((int) ERRNO.get(errno, 0L)));
+        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+
+    /** Closes both ends of each pipe made so far (null: not made). */
+    private static void closeAll(int[]... pipes) {
+        for (int[] p : pipes) if (p != null) closeAll(p[0], p[1]);
     }
 
     static void closeAll(int... fds) {
@@ -227,12 +289,6 @@ final class PosixSpawnPath implements SpawnPath {
                 // close(2) does not throw; a linkage error here would have failed at class init.
             }
         }
-    }
-
-    private static List<String> environment(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putAll(extra);
-        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     }
 
     /** A NULL-terminated char*[] of {@code values}, allocated in {@code arena}. */
