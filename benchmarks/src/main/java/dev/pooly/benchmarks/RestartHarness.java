@@ -30,11 +30,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Per iteration: (1) {@code new ProcessBuilder("cat").start()} until it returns, then one line to
  * its first echo; (2) the same for the argv Pooly's ProcessBuilder path execs ({@code setpriv
  * --pdeathsig KILL -- setsid -- cat}); (3) the same for a bare {@code posix_spawnp} through FFM with
- * {@code POSIX_SPAWN_SETSID} ({@link BareSpawn}: the floor for Pooly's launcher); (4) one worker
+ * {@code POSIX_SPAWN_SETSID} ({@link BareSpawn}: the floor for Pooly's launcher), and where cgroups are in
+ * force the same plus a new cgroup and the move into it (the kernel's part of containment); (3b) Pooly's
+ * launch layer alone ({@code Launcher.launch}, no supervisor messages); (4) one worker
  * started by Pooly, {@code startChild()} of a {@code simple_one_for_one} supervisor of {@code cat}
  * until its future completes, then its first echo (done after (5)); (5) SIGKILL the pool's only worker and poll the
  * pool's status every ~20 us until an idle worker with a new pid shows, then one request through it
- * (in "to first reply", not in the ready time); 150 ms pauses before (4) and after it. Prints {@code key=value} lines
+ * (in "to first reply", not in the ready time); a 150 ms pause before each spawn of (3), (3b) and (4), and after (4). Prints {@code key=value} lines
  * (milliseconds) for the suite, and which launch path and containment were in force.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pooly.benchmarks.RestartHarness [iterations] [warmup]}.
@@ -56,7 +58,8 @@ public final class RestartHarness {
                 killToFirstReply = new Distribution(), bareSpawn = new Distribution(), bareFirstEcho = new Distribution(),
                 wrappedSpawn = new Distribution(), wrappedFirstEcho = new Distribution();
 
-        Distribution ffmSpawn = new Distribution(), ffmFirstEcho = new Distribution(),
+        Distribution ffmSpawn = new Distribution(), ffmFirstEcho = new Distribution(), ffmCgroupSpawn = new Distribution(),
+                launchSpawn = new Distribution(),
                 poolySpawn = new Distribution(), poolyFirstEcho = new Distribution();
         // Generous intensity: this harness crashes the worker hundreds of times on purpose.
         // Each worker lives at least PAUSE_MS before it is killed: with min_uptime below that, every kill is of a
@@ -74,7 +77,6 @@ public final class RestartHarness {
 
                 spawn(List.of("cat"), record ? bareSpawn : null, record ? bareFirstEcho : null);
                 spawn(WRAPPED, record ? wrappedSpawn : null, record ? wrappedFirstEcho : null);
-                ffm(record ? ffmSpawn : null, record ? ffmFirstEcho : null);
 
                 exitedAt = startedAt = 0;
                 long t0 = System.nanoTime();
@@ -93,8 +95,17 @@ public final class RestartHarness {
                     if (startedAt != 0 && startedPid == next) killToStarted.add(startedAt - t0);
                 }
                 pid = next;
-                // Its own pause first: a cgroup move right after another is cheaper (see docs/performance.md),
-                // and neither measurement may profit from the other's.
+                // Each spawn compared with Pooly's gets the same pause before it: a cgroup move right after
+                // another is cheaper (see docs/performance.md), threads and CPUs idle for 150 ms wake slower,
+                // and no measurement may profit from the one before.
+                Thread.sleep(PAUSE_MS);
+                ffm(record ? ffmSpawn : null, record ? ffmFirstEcho : null);
+                if (BareSpawn.CGROUP_PARENT != null) {
+                    Thread.sleep(PAUSE_MS);
+                    ffmInCgroup(i, record ? ffmCgroupSpawn : null);
+                }
+                Thread.sleep(PAUSE_MS);
+                launch(i, record ? launchSpawn : null);
                 Thread.sleep(PAUSE_MS);
                 pooly(spawner, record ? poolySpawn : null, record ? poolyFirstEcho : null);
                 // Pooly sweeps a dead worker's process group 50 ms after its exit, off the restart path; wait
@@ -117,6 +128,8 @@ public final class RestartHarness {
         print("wrapped_spawn_to_first_echo", wrappedFirstEcho);
         print("bare_ffm_spawn", ffmSpawn);
         print("bare_ffm_spawn_to_first_echo", ffmFirstEcho);
+        print("bare_ffm_cgroup_spawn", ffmCgroupSpawn);
+        print("pooly_launch", launchSpawn);
         print("pooly_spawn", poolySpawn);
         print("pooly_spawn_to_first_echo", poolyFirstEcho);
     }
@@ -139,6 +152,46 @@ public final class RestartHarness {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /**
+     * The kernel's share of cgroup containment on top of the bare spawn: a bare FFM spawn, then a new
+     * cgroup made and the child moved into it, as Pooly does for each process (timed together); then
+     * SIGKILL, reap and rmdir, untimed.
+     */
+    private static void ffmInCgroup(int i, Distribution spawned) throws Exception {
+        try {
+            java.nio.file.Path dir = BareSpawn.CGROUP_PARENT.resolve("bench." + i);
+            long t0 = System.nanoTime();
+            BareSpawn.Child c = BareSpawn.spawn(List.of("cat"));
+            java.nio.file.Files.createDirectory(dir);
+            java.nio.file.Files.writeString(dir.resolve("cgroup.procs"), Integer.toString(c.pid()));
+            long t1 = System.nanoTime();
+            BareSpawn.end(c);
+            java.nio.file.Files.delete(dir);
+            if (spawned != null) spawned.add(t1 - t0);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static final ProcessSpec LAUNCHED = ProcessSpec.of("launched", "cat").withStdio(dev.pooly.supervisor.Stdio.CHANNEL)
+            .withShutdown(Shutdown.brutalKill());
+
+    /**
+     * Pooly's launch layer alone (supervisor-core's internal {@code Launcher}, which every supervised
+     * process goes through): resolve the command, spawn, place in its own cgroup, wire stderr and the
+     * exit watch, until the launch future completes (ready at once), without the supervisor's
+     * messages around it; stopped untimed.
+     */
+    private static void launch(int i, Distribution spawned) throws Exception {
+        long t0 = System.nanoTime();
+        dev.pooly.supervisor.internal.RunningProcess p = dev.pooly.supervisor.internal.Launcher.launch(LAUNCHED, "launched-" + i, "launched").get();
+        long t1 = System.nanoTime();
+        p.stop(Shutdown.brutalKill(), false);
+        if (spawned != null) spawned.add(t1 - t0);
     }
 
     /** One worker as Pooly starts it (launch, cgroup, readiness, bookkeeping), then its first echo; stopped untimed. */
