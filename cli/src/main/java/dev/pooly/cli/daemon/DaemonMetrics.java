@@ -22,8 +22,13 @@ import java.util.function.Supplier;
  * counters and histograms are fed by each pool's {@link PoolListener} and by the tree's
  * {@link SupervisionEvent}s. Labels are {@code pool} and {@code id} only, never a pid.
  *
- * <p>Thread-safe. The per-pool listeners resolve their label values once, so an event costs an
- * atomic add (no lock, no allocation; histograms as the Prometheus client implements them).
+ * <p>Thread-safe. The per-pool listeners resolve their label values once and index counters by
+ * ordinal, so an event looks nothing up. What remains is the client's own cost (1.10): a counter
+ * increment is one {@code LongAdder} add; a classic histogram observation is one increment of a
+ * per-CPU-striped {@code AtomicLong} (its scrape hand-off), a bucket scan and three adders (bucket,
+ * sum, count). No lock, except while a scrape collects that histogram: then the client buffers the
+ * observation under its own lock. Exemplars are off (no tracing here), so no sampling either.
+ * Compiled, none of it allocates (the bookkeeping benchmark's {@code pooly-metrics}).
  */
 public final class DaemonMetrics {
     /** Metric names, shared with the Kubernetes manifests' test. */
