@@ -86,6 +86,74 @@ class KubernetesManifestsTest {
         String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
         assertThat(dockerfile).contains("COPY cli/target/pooly.jar ", "ENTRYPOINT [\"pooly\"]",
                 "EXPOSE " + config().metrics().orElseThrow().port());
+        assertThat(instructions(dockerfile, "CMD")).singleElement().asString()
+                .contains("\"daemon\"", "\"" + mountPath(container(pod(), "pooly"), "pooly-config") + "/pooly.yaml\"");
+    }
+
+    @Test
+    void theDockerfileTakesItsBaseAsABuildArgumentAndRunsNothingInIt() throws Exception {
+        String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
+
+        assertThat(instructions(dockerfile, "ARG")).contains("BASE=eclipse-temurin:25-jre");
+        assertThat(instructions(dockerfile, "FROM")).containsExactly("${BASE}");
+        assertThat(instructions(dockerfile, "RUN")).as("a base without tools must build it").isEmpty();
+    }
+
+    @Test
+    void theImagesUserIsTheOneThePodRunsAs() throws Exception {
+        List<String> user = instructions(Files.readString(DIR.resolve("Dockerfile")), "USER");
+        JsonNode security = pod().get("securityContext");
+
+        assertThat(user).containsExactly(security.get("runAsUser").asInt() + ":" + security.get("runAsGroup").asInt());
+        assertThat(instructions(Files.readString(DIR.resolve("Dockerfile")), "COPY"))
+                .as("the socket's directory belongs to that user").contains("--chown=" + user.getFirst() + " deploy/kubernetes/image/run-pooly/ /run/pooly/");
+    }
+
+    @Test
+    void everyFileTheDockerfileCopiesExistsAndTheBuildContextSendsIt() throws Exception {
+        Path root = DIR.getParent().getParent();
+        List<String> ignore = Files.readAllLines(root.resolve(".dockerignore")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(ignore.getFirst()).as(".dockerignore leaves out everything first").isEqualTo("*");
+
+        for (String copy : instructions(Files.readString(DIR.resolve("Dockerfile")), "COPY")) {
+            List<String> words = Stream.of(copy.split("\\s+")).filter(w -> !w.startsWith("--")).toList();
+            for (String source : words.subList(0, words.size() - 1)) {
+                assertThat(ignore).as(".dockerignore sends %s", source)
+                        .anyMatch(l -> l.equals("!" + source) || l.endsWith("/") && ("!" + source).startsWith(l));
+                if (source.contains("/target/")) continue; // made by mvn package
+                assertThat(root.resolve(source)).as("COPY %s", source).exists();
+            }
+        }
+        Path launcher = DIR.resolve("image/pooly");
+        assertThat(Files.isExecutable(launcher)).as("%s is executable (COPY keeps the mode)", launcher).isTrue();
+        assertThat(Files.readString(launcher)).startsWith("#!/bin/sh\n").contains("exec java ");
+    }
+
+    @Test
+    void theManifestsRunTheImageTheDocsBuild() throws Exception {
+        String docs = Files.readString(DIR.getParent().getParent().resolve("docs/kubernetes.md"));
+        String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
+        for (String name : List.of("pooly", "app")) {
+            String image = container(pod(), name).get("image").asText();
+            assertThat(dockerfile).contains("-t " + image + " .");
+            assertThat(docs).contains("docker build -f deploy/kubernetes/Dockerfile -t " + image + " .",
+                    "docker build -f deploy/kubernetes/Dockerfile --build-arg BASE=pooly-base:25 -t " + image + " .");
+        }
+    }
+
+    /** The arguments of every {@code INSTRUCTION} line of a Dockerfile (no continuation lines in ours). */
+    private static List<String> instructions(String dockerfile, String instruction) {
+        return dockerfile.lines().filter(l -> l.startsWith(instruction + " ")).map(l -> l.substring(instruction.length() + 1).strip()).toList();
+    }
+
+    private static String mountPath(JsonNode container, String volume) {
+        return stream(container.get("volumeMounts")).filter(m -> m.get("name").asText().equals(volume)).findFirst()
+                .orElseThrow(() -> new AssertionError(container.get("name") + " mounts no " + volume)).get("mountPath").asText();
+    }
+
+    private static JsonNode pod() throws IOException {
+        return only("Deployment", "pooly-sidecar.yaml").at("/spec/template/spec");
     }
 
     private static PoolyConfig config() throws Exception {

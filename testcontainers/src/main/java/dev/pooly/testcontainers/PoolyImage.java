@@ -9,8 +9,11 @@ import dev.pooly.testcontainers.internal.RootFilesystem.Entry;
 import dev.pooly.testcontainers.internal.RootFilesystem.HostFile;
 import dev.pooly.testcontainers.internal.RootFilesystem.HostTree;
 import dev.pooly.testcontainers.internal.RootFilesystem.Symlink;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,8 +49,14 @@ import java.util.Set;
  * working directory, where {@link PoolyContainer} puts the config) and {@code /tmp}. The runtime is
  * linked once and cached under {@code java.io.tmpdir}.
  *
- * <p>Immutable; every {@code with} method returns a new spec. {@link #build()} returns Testcontainers'
- * lazy image: Docker builds it when the first container needs it, once per JVM.
+ * <p>{@link #runtimeBase()} is the same without pooly: a base for the repository's
+ * {@code deploy/kubernetes/Dockerfile} where no registry is reachable; {@link #main} writes its build
+ * context for {@code docker build -} from a shell.
+ *
+ * <p>Immutable; every {@code with} method returns a new spec. {@link #build()} and
+ * {@link #runtimeBase()} return Testcontainers' lazy image: Docker builds it when the first
+ * container needs it, once per JVM, on the thread that asks first (an interrupt there fails that
+ * build). {@link #main} blocks until the tar is written.
  */
 public final class PoolyImage {
     /** The programs every image has. */
@@ -73,7 +82,7 @@ public final class PoolyImage {
             throw new IllegalArgumentException("no pooly jar at " + poolyJar.toAbsolutePath() + "; build it with: mvn -pl cli -am package");
         }
         return new PoolyImage(poolyJar.toAbsolutePath(), new LinkedHashSet<>(COMMANDS), new LinkedHashSet<>(JavaRuntime.POOLY_MODULES),
-                new LinkedHashMap<>(), Path.of(System.getProperty("java.io.tmpdir"), "pooly-testcontainers"));
+                new LinkedHashMap<>(), defaultCacheDirectory());
     }
 
     /** Adds programs of this machine (with their shared libraries) to {@code /usr/bin}, e.g. {@code "date"}. */
@@ -121,13 +130,87 @@ public final class PoolyImage {
                         WORKDIR /pooly
                         CMD ["pooly", "--help"]
                         """)
-                .withFileFromTransferable("rootfs", new LazyRootFilesystem(this));
+                .withFileFromTransferable("rootfs", new LazyRootFilesystem(this::rootFilesystem));
+    }
+
+    /**
+     * A base image for {@code deploy/kubernetes/Dockerfile} where no registry is reachable (so no
+     * {@code eclipse-temurin} image): {@code FROM scratch} plus the Java runtime linked from the JDK
+     * this JVM runs on (at {@code /opt/pooly/java}, also {@code /usr/bin/java}, {@code JAVA_HOME} set)
+     * and the programs of {@link #COMMANDS} with their shared libraries; {@code PATH} includes
+     * {@code /usr/local/bin}, no user but root. Build the Dockerfile on it with
+     * {@code --build-arg BASE=<its name>}. Named {@code localhost/pooly-base:java<N>-<hash of its inputs>};
+     * built when first needed, once per JVM. Testcontainers removes it at exit where its Ryuk container
+     * runs; elsewhere remove it yourself, after the images built on it (DockerfileIT does). From a shell, without
+     * Testcontainers' Docker client, {@link #main} writes the same build context for {@code docker build -}.
+     */
+    public static ImageFromDockerfile runtimeBase() {
+        Path cacheDir = defaultCacheDirectory();
+        return new ImageFromDockerfile("localhost/pooly-base:java" + Runtime.version().feature() + "-" + baseTag(), true)
+                .withFileFromString("Dockerfile", BASE_DOCKERFILE)
+                .withFileFromTransferable("rootfs", new LazyRootFilesystem(() -> new RootFilesystem(baseEntries(COMMANDS, JavaRuntime.POOLY_MODULES, cacheDir))));
+    }
+
+    private static final String BASE_DOCKERFILE = """
+            FROM scratch
+            COPY rootfs/ /
+            ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin JAVA_HOME=/opt/pooly/java
+            CMD ["sh"]
+            """;
+
+    /**
+     * Writes the build context of {@link #runtimeBase()} (a tar: its {@code Dockerfile} and the root
+     * filesystem) to standard output, for a machine with a Docker engine and no registry:
+     *
+     * <pre>{@code
+     * java -cp "testcontainers/target/classes:$(cat testcontainers/target/runtime-classpath)" \
+     *     dev.pooly.testcontainers.PoolyImage base-context | docker build -t pooly-base:25 -
+     * }</pre>
+     *
+     * Run it on the JDK whose runtime the image should have (>= 21; 25 for the daemon's posix_spawn
+     * launcher). docs/kubernetes.md has the whole recipe.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1 || !args[0].equals("base-context")) {
+            System.err.println("usage: java -cp CLASSPATH " + PoolyImage.class.getName() + " base-context | docker build -t pooly-base:"
+                    + Runtime.version().feature() + " -\n(writes the base image's build context, a tar, to standard output)");
+            System.exit(64);
+        }
+        RootFilesystem files = new RootFilesystem(baseEntries(COMMANDS, JavaRuntime.POOLY_MODULES, defaultCacheDirectory()));
+        byte[] dockerfile = BASE_DOCKERFILE.getBytes(StandardCharsets.UTF_8);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(System.out, 1 << 16))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry entry = new TarArchiveEntry("Dockerfile");
+            entry.setSize(dockerfile.length);
+            tar.putArchiveEntry(entry);
+            tar.write(dockerfile);
+            tar.closeArchiveEntry();
+            files.transferTo(tar, "rootfs");
+            tar.finish();
+        }
     }
 
     /** The image's files; links the runtime if the cache lacks it (slow: up to 20 seconds). */
     RootFilesystem rootFilesystem() {
+        List<Entry> entries = baseEntries(commands, modules, cacheDir);
+        Set<String> directories = directoriesOf(entries);
+        entries.add(new Directory("pooly", 0755));
+        directories.add("pooly");
+        entries.add(new HostFile("opt/pooly/pooly.jar", poolyJar, 0644));
+        entries.add(new Content("usr/bin/pooly", launcher(), 0755));
+        for (Map.Entry<String, Path> file : files.entrySet()) {
+            String imagePath = file.getKey().substring(1);
+            addParents(imagePath, entries, directories);
+            entries.add(new HostFile(imagePath, file.getValue(), mode(file.getValue())));
+        }
+        return new RootFilesystem(entries);
+    }
+
+    /** What every image has: the directories, the programs and their libraries, the runtime, root's passwd entry. */
+    private static List<Entry> baseEntries(Iterable<String> commands, Iterable<String> modules, Path cacheDir) {
         List<Entry> entries = new ArrayList<>();
-        Set<String> directories = new LinkedHashSet<>(List.of("usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "opt", "opt/pooly", "pooly", "etc"));
+        Set<String> directories = new LinkedHashSet<>(List.of("usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "usr/local",
+                "usr/local/bin", "opt", "opt/pooly", "etc"));
         for (String dir : directories) entries.add(new Directory(dir, 0755));
         entries.add(new Directory("tmp", 01777));
         for (String merged : List.of("bin", "lib", "lib64", "sbin")) entries.add(new Symlink(merged, "usr/" + merged));
@@ -146,16 +229,37 @@ public final class PoolyImage {
         }
         entries.add(new HostTree("opt/pooly/java", runtime));
         entries.add(new Symlink("usr/bin/java", "/opt/pooly/java/bin/java"));
-        entries.add(new HostFile("opt/pooly/pooly.jar", poolyJar, 0644));
-        entries.add(new Content("usr/bin/pooly", launcher(), 0755));
         entries.add(new Content("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644));
         entries.add(new Content("etc/group", "root:x:0:\n".getBytes(StandardCharsets.UTF_8), 0644));
-        for (Map.Entry<String, Path> file : files.entrySet()) {
-            String imagePath = file.getKey().substring(1);
-            addParents(imagePath, entries, directories);
-            entries.add(new HostFile(imagePath, file.getValue(), mode(file.getValue())));
+        return entries;
+    }
+
+    private static Set<String> directoriesOf(List<Entry> entries) {
+        Set<String> directories = new LinkedHashSet<>();
+        for (Entry e : entries) if (e instanceof Directory d) directories.add(d.path());
+        return directories;
+    }
+
+    private static Path defaultCacheDirectory() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "pooly-testcontainers");
+    }
+
+    /** Changes when the base's inputs do: the JDK, and this machine's programs. */
+    private static String baseTag() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((System.getProperty("java.home") + "\n" + Runtime.version() + "\n" + JavaRuntime.POOLY_MODULES + "\n" + BASE_DOCKERFILE)
+                    .getBytes(StandardCharsets.UTF_8));
+            for (String name : COMMANDS) {
+                Path p = HostCommands.find(name);
+                sha.update((p + ":" + Files.size(p) + ":" + Files.getLastModifiedTime(p).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return new RootFilesystem(entries);
     }
 
     private static void addParents(String imagePath, List<Entry> entries, Set<String> seen) {
@@ -205,15 +309,15 @@ public final class PoolyImage {
      * thread that builds the image (Testcontainers resolves an image once, under a lock).
      */
     private static final class LazyRootFilesystem implements org.testcontainers.images.builder.Transferable {
-        private final PoolyImage image;
+        private final java.util.function.Supplier<RootFilesystem> compute;
         private RootFilesystem files;
 
-        LazyRootFilesystem(PoolyImage image) {
-            this.image = image;
+        LazyRootFilesystem(java.util.function.Supplier<RootFilesystem> compute) {
+            this.compute = compute;
         }
 
         private RootFilesystem files() {
-            if (files == null) files = image.rootFilesystem();
+            if (files == null) files = compute.get();
             return files;
         }
 
@@ -225,7 +329,7 @@ public final class PoolyImage {
             return files().getDescription();
         }
 
-        @Override public void transferTo(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String destination) {
+        @Override public void transferTo(TarArchiveOutputStream tar, String destination) {
             files().transferTo(tar, destination);
         }
     }
