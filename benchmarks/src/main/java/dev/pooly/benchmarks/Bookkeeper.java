@@ -39,7 +39,7 @@ abstract sealed class Bookkeeper {
     static final Duration WAIT = Duration.ofSeconds(30);
 
     /** The pool names as the benchmark's {@code pool} parameter spells them. */
-    static final String POOLY = "pooly", POOLY_METRICS = "pooly-metrics", STORMPOT = "stormpot", COMMONS_FAIR = "commons-fair", COMMONS_UNFAIR = "commons-unfair";
+    static final String POOLY = "pooly", POOLY_METRICS = "pooly-metrics", POOLY_LISTENER = "pooly-listener", STORMPOT = "stormpot", COMMONS_FAIR = "commons-fair", COMMONS_UNFAIR = "commons-unfair";
 
     abstract Object checkout() throws Exception;
 
@@ -55,11 +55,14 @@ abstract sealed class Bookkeeper {
             case POOLY -> new Pooly(size, PoolListener.NONE);
             // The daemon's metrics listener (Prometheus counters and histograms) bound, as with metrics.listen.
             case POOLY_METRICS -> new Pooly(size, new DaemonMetrics(java.util.Map::of).pool("bench"));
+            // A listener that does nothing: what the pool itself pays for being listened to (its clock
+            // reads and calls), so that pooly-metrics minus this is the Prometheus client's share.
+            case POOLY_LISTENER -> new Pooly(size, new PoolListener() {});
             case STORMPOT -> new Stormpot(size);
             case COMMONS_FAIR -> new Commons(size, true);
             case COMMONS_UNFAIR -> new Commons(size, false);
             default -> throw new IllegalArgumentException("unknown pool '" + pool + "'; expected one of "
-                    + String.join(", ", POOLY, POOLY_METRICS, STORMPOT, COMMONS_FAIR, COMMONS_UNFAIR));
+                    + String.join(", ", POOLY, POOLY_METRICS, POOLY_LISTENER, STORMPOT, COMMONS_FAIR, COMMONS_UNFAIR));
         };
     }
 

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class BookkeepingBenchmark {
-    @Param({Bookkeeper.POOLY, Bookkeeper.POOLY_METRICS, Bookkeeper.STORMPOT, Bookkeeper.COMMONS_FAIR, Bookkeeper.COMMONS_UNFAIR})
+    @Param({Bookkeeper.POOLY, Bookkeeper.POOLY_METRICS, Bookkeeper.POOLY_LISTENER, Bookkeeper.STORMPOT, Bookkeeper.COMMONS_FAIR, Bookkeeper.COMMONS_UNFAIR})
     public String pool;
 
     @Param({"1", "2", "8"})

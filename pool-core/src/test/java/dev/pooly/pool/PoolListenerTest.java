@@ -71,6 +71,9 @@ class PoolListenerTest {
                     .isBetween(Duration.ofMillis(150).toNanos(), Duration.ofMillis(200).toNanos());
             assertThat(waits.get(3)).as("the queued caller's wait").isGreaterThanOrEqualTo(Duration.ofMillis(50).toNanos());
             assertThat(heard.leases).hasSize(2).allSatisfy(held -> assertThat(held).isPositive());
+            // Both leases were on the one worker: the first's time is its own, not the second's lending.
+            assertThat(List.copyOf(heard.leases).get(0)).as("the first lease, held through a 200 ms timeout and a 50 ms queue")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(250).toNanos());
         }
     }
 

@@ -148,6 +148,22 @@ public final class PoolCore<W> {
         volatile String overMemory;
         /** The worker settings' generation it was started with ({@link #reconfigure}); old ones are rolled. */
         long gen;
+        /**
+         * System nanos when its current lease was lent, kept only for a pool with a {@link PoolListener}.
+         * Here rather than in the lease so that metrics make no lease larger. Written in {@code lend()}
+         * under the lock before {@link #lease} publishes the lease (so every thread that reaches the lease
+         * sees it); read by {@link Grant#end} before its CAS. A worker is lent again only after its lease
+         * ended, so while a lease is active the value is that lease's: the race it avoids is a new lease's
+         * time being read for an old one.
+         */
+        long lentAt;
+        /**
+         * Nanos the taker of its current lease waited in the queue (listener only). Written by that taker
+         * after the hand-off and read by the same thread before {@code checkout} returns: no other lease
+         * of this worker can exist in between, because until then nobody but the pool can end the lease,
+         * and every pool-side ending (timeout, death, close) kills the worker instead of relending it.
+         */
+        long waitedNanos;
         Worker<W> prev, next;
 
         Worker(W resource, long pid, int slot, String id) {
@@ -189,7 +205,7 @@ public final class PoolCore<W> {
      * {@link #enter}/{@link #exit} bracket every operation so the pool can tell whether one is in
      * progress when the lease ends.
      */
-    public static sealed class Grant<W> permits Timed {
+    public static final class Grant<W> {
         private static final VarHandle ENDING, IN_USE, UNANSWERED, OTHERS;
 
         static {
@@ -247,10 +263,14 @@ public final class PoolCore<W> {
 
         /** Ends the lease with {@code why} unless it has already ended; true if this call ended it. */
         boolean end(Ending why) {
+            // Read while the lease may still be active: if the CAS below wins, it was, so its worker had not
+            // been lent again and this is this lease's time (see Worker.lentAt). No clock read without a listener.
+            long lentAt = worker.lentAt;
             // The one race every ending runs: holder vs pool, and timers vs each other; one CAS decides.
             if (!ENDING.compareAndSet(this, (Ending) null, why)) return false;
             // Exactly once per lease (the CAS winner); a lease that never reached its taker is no lease.
-            if (why != NOT_LENT && this instanceof Timed<W> timed) pool.listener.leaseEnded(System.nanoTime() - timed.lentAt);
+            PoolListener listener = pool.listener;
+            if (why != NOT_LENT && listener != PoolListener.NONE) listener.leaseEnded(System.nanoTime() - lentAt);
             return true;
         }
 
@@ -342,21 +362,6 @@ public final class PoolCore<W> {
         @Override public String toString() {
             Ending e = ending;
             return "lease on worker " + worker.pid + " of pool " + pool.settings.name() + " (" + (e == null ? "active" : e.reason().label()) + ")";
-        }
-    }
-
-    /**
-     * The lease of a pool with a {@link PoolListener}: it also carries when it was lent and how long
-     * its taker waited. A subclass, so that a pool nobody listens to lends leases no larger than before.
-     */
-    static final class Timed<W> extends Grant<W> {
-        /** System nanos when lent; set under the lock before the lease is published. */
-        final long lentAt = System.nanoTime();
-        /** Nanos its taker waited in the queue; written and read by the taker's thread only. */
-        long waitedNanos;
-
-        Timed(PoolCore<W> pool, Worker<W> worker, Thread owner, long seq) {
-            super(pool, worker, owner, seq);
         }
     }
 
@@ -511,7 +516,7 @@ public final class PoolCore<W> {
         }
         // No clock read here: the wait is 0 unless the caller queued (await measured it).
         if (grant == null) listener.checkout(PoolListener.CheckoutResult.FULL, 0);
-        else listener.checkout(PoolListener.CheckoutResult.OK, grant instanceof Timed<W> timed ? timed.waitedNanos : 0);
+        else listener.checkout(PoolListener.CheckoutResult.OK, grant.worker.waitedNanos);
         return grant;
     }
 
@@ -574,10 +579,11 @@ public final class PoolCore<W> {
 
     private Grant<W> await(Waiter<W> waiter, Duration timeout) {
         // Only a queued caller of a listened-to pool needs the clock; the fast path never gets here.
-        long since = listener == PoolListener.NONE ? 0 : System.nanoTime();
+        boolean timed = listener != PoolListener.NONE;
+        long since = timed ? System.nanoTime() : 0;
         try {
             Grant<W> grant = waiter.handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
+            if (timed) grant.worker.waitedNanos = System.nanoTime() - since;
             return grant;
         } catch (TimeoutException e) {
             // The hand-off race: complete(grant) by a checkin vs this cancel; the loser yields to the winner.
@@ -586,7 +592,7 @@ public final class PoolCore<W> {
                 throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
             }
             Grant<W> grant = waiter.handoff.join(); // handed over in the same instant: keep it
-            if (grant instanceof Timed<W> timed) timed.waitedNanos = System.nanoTime() - since;
+            if (timed) grant.worker.waitedNanos = System.nanoTime() - since;
             return grant;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -646,8 +652,12 @@ public final class PoolCore<W> {
     /** Lends idle {@code w} to {@code holder}: a new lease object. Under the lock. */
     private Grant<W> lend(Worker<W> w, Thread holder) {
         w.to(WorkerState.BUSY, settings.name());
-        // A clock read (no I/O) and a larger lease only when someone listens.
-        Grant<W> grant = listener == PoolListener.NONE ? new Grant<>(this, w, holder, ++leaseSeq) : new Timed<>(this, w, holder, ++leaseSeq);
+        Grant<W> grant = new Grant<>(this, w, holder, ++leaseSeq);
+        // A clock read (no I/O) only when someone listens. Both fields before the volatile write of w.lease.
+        if (listener != PoolListener.NONE) {
+            w.lentAt = System.nanoTime();
+            w.waitedNanos = 0; // served at once unless await() says otherwise
+        }
         w.lease = grant;
         w.uses++;
         busy++;
@@ -743,7 +753,9 @@ public final class PoolCore<W> {
             takeBack(grant, "not quiet");
             return;
         }
-        Effects fx = new Effects();
+        // Made only when the checkin has effects (a worker to stop or start): a plain checkin allocates
+        // nothing beyond the lease (the escape analysis cannot remove it, Effects.run() is too large).
+        Effects fx = null;
         // The worker's exit or the pool's close may have taken it back since the lease ended: recheck under the lock.
         lock.lock();
         try {
@@ -762,19 +774,19 @@ public final class PoolCore<W> {
                 w.leaving = ExitReason.MEMORY;
                 lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
                 LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
-                retire(w, fx);
+                retire(w, fx = new Effects());
             } else if (w == retiring) {
-                retire(w, fx); // rolled: its replacement is ready and idle or lent already
+                retire(w, fx = new Effects()); // rolled: its replacement is ready and idle or lent already
             } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
                 w.leaving = ExitReason.MAX_USES;
-                retire(w, fx); // recycled (PHP-FPM's pm.max_requests)
+                retire(w, fx = new Effects()); // recycled (PHP-FPM's pm.max_requests)
             } else {
-                release(w, fx);
+                fx = release(w, null);
             }
         } finally {
             lock.unlock();
         }
-        fx.run();
+        if (fx != null) fx.run();
     }
 
     /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
@@ -819,31 +831,40 @@ public final class PoolCore<W> {
         }
     }
 
-    /** poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else idle. Under the lock. */
-    private void release(Worker<W> w, Effects fx) {
+    /**
+     * poolboy's checkin for an IDLE worker not on the list: first waiter, else dismiss if overflow, else
+     * idle. Under the lock. Returns {@code fx}, or a new one if {@code fx} is null and the worker leaves;
+     * null when there is nothing to do after the lock (the common checkin).
+     */
+    private Effects release(Worker<W> w, Effects fx) {
         if (closed) {
-            dismiss(w, fx);
-            return;
+            dismiss(w, fx = orNew(fx));
+            return fx;
         }
-        if (handToWaiter(w)) return;
+        if (handToWaiter(w)) return fx;
         if (pendingShrink > 0 && overflow > 0) {
             // A shrink made this one surplus: it leaves now that it is back.
             pendingShrink--;
             overflow--;
-            dismiss(w, fx); // scaled down
-            return;
+            dismiss(w, fx = orNew(fx)); // scaled down
+            return fx;
         }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
                 overflow--;
                 w.leaving = ExitReason.OVERFLOW_TTL;
-                dismiss(w, fx);
-                return;
+                dismiss(w, fx = orNew(fx));
+                return fx;
             }
             long seq = w.idleSeq = ++idleSeq;
             clock.after(settings.overflowTtl(), () -> expireOverflow(w, seq));
         }
         idle.addFirst(w);
+        return fx;
+    }
+
+    private Effects orNew(Effects fx) {
+        return fx != null ? fx : new Effects();
     }
 
     private void expireOverflow(Worker<W> w, long seq) {
