@@ -25,10 +25,11 @@ final class JdkSpawnPath implements SpawnPath {
 
     @Override public boolean deathSignal() { return !wrapper.isEmpty(); }
 
-    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
+    @Override public Spawned spawn(String program, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
+        // argv as given: the wrapper's last exec finds argv[0] on the child's PATH, as the Launcher did.
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(argv);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd == null ? null : cwd.toFile());
         pb.environment().putAll(env);
         Process process = pb.start();
         try {

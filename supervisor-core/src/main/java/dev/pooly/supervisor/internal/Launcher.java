@@ -91,17 +91,17 @@ public final class Launcher {
      * below {@code group} (the supervisor's; null: directly below the daemon's) where cgroups are in force.
      */
     public static CompletableFuture<RunningProcess> launch(ProcessSpec spec, String childId, String logName, String group) {
-        Path executable;
+        String program;
         Path cwd;
         try {
             cwd = workingDirectory(spec, childId);
-            executable = resolve(spec, childId, cwd);
+            program = program(spec, childId, cwd);
         } catch (ChildStartException e) {
             return CompletableFuture.failedFuture(e);
         }
         StderrTail tail = new StderrTail();
         RotatingLog errLog = RotatingLog.open(spec.logs(), logName + ".err.log");
-        java.util.concurrent.Callable<Placed> spawn = () -> spawn(spec, executable, cwd, logName, group);
+        java.util.concurrent.Callable<Placed> spawn = () -> spawn(spec, program, cwd, logName, group);
         return (PATH.deathSignal() ? Spawner.submit(spawn) : here(spawn))
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(new ChildStartException(childId,
                         "cannot start " + describe(spec) + ": " + rootMessage(e), e)))
@@ -146,13 +146,19 @@ public final class Launcher {
     }
 
     /** Spawn, then move the child into its own cgroup before anyone sees it (on the thread {@link #launch} chose). */
-    private static Placed spawn(ProcessSpec spec, Path executable, Path cwd, String logName, String group) throws IOException {
+    private static Placed spawn(ProcessSpec spec, String program, Path cwd, String logName, String group) throws IOException {
         Containment.Group cgroup = Containment.newGroup(group, logName);
         Spawned spawned;
         try {
-            spawned = PATH.spawn(executable, spec.command(), cwd, spec.env(), pid -> {
+            spawned = PATH.spawn(program, spec.command(), cwd, spec.env(), pid -> {
                 if (cgroup != null) cgroup.place(pid);
             });
+        } catch (SpawnPath.NotFound e) {
+            if (cgroup != null) cgroup.removeLater();
+            // The search in the child found nothing it could run: search here too, for a message that
+            // says which (none on PATH, or one whose interpreter is missing).
+            Path found = search(spec, cwd);
+            throw new IOException(found == null ? "executable '" + program + "' not found on PATH" : "posix_spawn " + found + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.removeLater();
             throw e;
@@ -287,8 +293,10 @@ public final class Launcher {
         }
     }
 
+    /** The spec's working directory, checked; null when it names none (the process gets this JVM's, as it is). */
     private static Path workingDirectory(ProcessSpec spec, String childId) {
-        Path cwd = (spec.cwd() == null ? Path.of("") : spec.cwd()).toAbsolutePath();
+        if (spec.cwd() == null) return null;
+        Path cwd = spec.cwd().toAbsolutePath();
         if (!Files.isDirectory(cwd)) {
             throw new ChildStartException(childId, "cannot start " + describe(spec) + ": working directory " + cwd + " does not exist");
         }
@@ -296,28 +304,39 @@ public final class Launcher {
     }
 
     /**
-     * The executable, resolved as execvp would (against PATH from the child's environment): fails
-     * fast, with a message naming the command, for what would otherwise fail inside the child.
+     * What to spawn: a command with a slash, checked here so that a bad path fails fast with a message
+     * naming it; a bare name, as execvp(3) would find it on PATH: by the spawn itself in the child
+     * where the spawn path can search (posix_spawnp, on this JVM's PATH, as execvp would) and the spec
+     * sets no PATH of its own; else found here, on the PATH the child will have.
      */
-    private static Path resolve(ProcessSpec spec, String childId, Path cwd) {
+    private static String program(ProcessSpec spec, String childId, Path cwd) {
         String exe = spec.command().get(0);
         if (exe.contains("/")) {
-            Path p = cwd.resolve(exe);
+            Path p = (cwd == null ? Path.of("").toAbsolutePath() : cwd).resolve(exe);
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new ChildStartException(childId, "cannot start " + describe(spec) + ": " + p + " is not an executable file");
             }
-            return p;
+            return p.toString();
         }
+        if (PATH.searchesPath() && !spec.env().containsKey("PATH")) return exe;
+        Path found = search(spec, cwd);
+        if (found == null) throw new ChildStartException(childId, "cannot start " + describe(spec) + ": executable '" + exe + "' not found on PATH");
+        return found.toString();
+    }
+
+    /** The first executable file named like the command on the PATH the child will have, or null. */
+    private static Path search(ProcessSpec spec, Path cwd) {
+        String exe = spec.command().get(0);
         String path = spec.env().get("PATH");
         if (path == null) path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
         for (String dir : path.split(File.pathSeparator)) {
             if (dir.isEmpty()) continue;
             // One access(2) per directory that lacks it (java.io.File: a false, where Files.isRegularFile
             // throws and catches an exception per miss), and the stat for a regular file only on a hit.
-            File candidate = new File(dir.startsWith("/") ? dir : cwd.resolve(dir).toString(), exe);
+            File candidate = new File(dir.startsWith("/") ? dir : (cwd == null ? Path.of("").toAbsolutePath() : cwd).resolve(dir).toString(), exe);
             if (candidate.canExecute() && candidate.isFile()) return candidate.toPath();
         }
-        throw new ChildStartException(childId, "cannot start " + describe(spec) + ": executable '" + exe + "' not found on PATH");
+        return null;
     }
 
     static String describe(ProcessSpec spec) {

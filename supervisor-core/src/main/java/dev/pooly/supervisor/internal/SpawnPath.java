@@ -21,12 +21,22 @@ interface SpawnPath {
     String name();
 
     /**
-     * Starts {@code argv} with {@code executable} (already resolved against PATH) in {@code cwd} with
-     * this JVM's environment plus {@code env}; the child leads a new session (and so a process group).
+     * Starts {@code argv} with {@code program} in {@code cwd} (null: this JVM's own) with this JVM's
+     * environment plus {@code env}; the child leads a new session (and so a process group).
+     * {@code program} is a path, or, only where {@link #searchesPath()}, a bare name to find on this
+     * JVM's PATH as execvp(3) does ({@link NotFound} when nothing there can be run).
      * {@code placer} gets the pid as soon as it exists, before anything else is done, so that the
      * child is moved into its cgroup as early as this JVM can.
      */
-    Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException;
+    Spawned spawn(String program, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException;
+
+    /** Whether {@link #spawn} takes a bare command name and searches this JVM's PATH for it itself. */
+    default boolean searchesPath() { return false; }
+
+    /** A bare command name was not found on PATH, or nothing found there could be run. */
+    final class NotFound extends IOException {
+        NotFound(String message) { super(message); }
+    }
 
     /** Moves a just-spawned pid into its cgroup. */
     interface Placer {

@@ -63,6 +63,8 @@ final class PosixSpawnPath implements SpawnPath {
     static final StructLayout ERRNO_STATE = Linker.Option.captureStateLayout();
     static final VarHandle ERRNO = ERRNO_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
+    private static final int ENOENT = 2, EACCES = 13;
+    private final MethodHandle spawnp = fn("posix_spawnp", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private final MethodHandle spawn = fn("posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private final MethodHandle faInit = fn("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private final MethodHandle faDestroy = fn("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -171,7 +173,9 @@ final class PosixSpawnPath implements SpawnPath {
 
     @Override public boolean deathSignal() { return false; }
 
-    @Override public Spawned spawn(Path executable, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
+    @Override public boolean searchesPath() { return true; }
+
+    @Override public Spawned spawn(String program, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
         int[] in = null, out = null, err = null;
         int pid;
         // One confined arena per spawn: the pipes' result, the file actions, argv and the per-spawn part
@@ -190,11 +194,14 @@ final class PosixSpawnPath implements SpawnPath {
                 check("adddup2", (int) faDup2.invokeExact(fa, err[1], 2));
                 check("addclosefrom_np", (int) faClosefrom.invokeExact(fa, 3));
                 // The JVM's own directory is inherited as it is: no chdir in the child.
-                if (!cwd.equals(JVM_CWD)) check("addchdir_np", (int) faChdir.invokeExact(fa, arena.allocateFrom(cwd.toString())));
+                if (cwd != null && !cwd.equals(JVM_CWD)) check("addchdir_np", (int) faChdir.invokeExact(fa, arena.allocateFrom(cwd.toString())));
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
-                int rc = (int) spawn.invokeExact(pidOut, arena.allocateFrom(executable.toString()), fa, attr,
-                        strings(arena, argv), environ.with(arena, env));
-                if (rc != 0) throw new IOException("posix_spawn " + executable + ": " + strerror(rc));
+                // A bare name: posix_spawnp searches PATH in the child, after the file actions, as execvp does.
+                boolean search = program.indexOf('/') < 0;
+                MethodHandle how = search ? spawnp : spawn;
+                int rc = (int) how.invokeExact(pidOut, arena.allocateFrom(program), fa, attr, strings(arena, argv), environ.with(arena, env));
+                if (search && (rc == ENOENT || rc == EACCES)) throw new NotFound(strerror(rc));
+                if (rc != 0) throw new IOException("posix_spawn " + program + ": " + strerror(rc));
                 pid = pidOut.get(JAVA_INT, 0);
             } finally {
                 int ignored = (int) faDestroy.invokeExact(fa);
