@@ -1,6 +1,7 @@
 package dev.pooly.supervisor;
 
 import dev.pooly.testing.Pids;
+import dev.pooly.testing.Waits;
 
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +118,10 @@ class ShutdownTest {
             long pid = tree.pid("escaper");
             List<Long> descendants = awaitDescendants(pid, 1);
             tree.track(descendants);
+            // The state this test is about: the grandchild has left the group (setsid has run), not
+            // merely been forked; under load the stop could otherwise come in between.
+            long escaped = descendants.get(0);
+            Waits.await().until(() -> Pids.processGroup(escaped) == escaped);
 
             tree.root.stopChild("escaper").get(5, TimeUnit.SECONDS);
 

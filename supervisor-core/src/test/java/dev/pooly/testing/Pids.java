@@ -62,6 +62,16 @@ public final class Pids {
         awaitDead(Arrays.stream(pids).boxed().toList());
     }
 
+    /** The process group of {@code pid}, or -1 once it is gone. */
+    public static long processGroup(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        } catch (IOException | RuntimeException gone) {
+            return -1;
+        }
+    }
+
     /** pid, parent, group, state and command line of each process, for failure messages. */
     public static String describe(Collection<Long> pids) {
         StringBuilder out = new StringBuilder();

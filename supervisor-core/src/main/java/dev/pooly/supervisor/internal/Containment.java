@@ -274,21 +274,26 @@ public final class Containment {
 
     /**
      * Retries rmdir every 20 ms, {@code tries} times, while the directory is busy. Only ours. A process
-     * cgroup ({@code kind} not null) that is empty is kept as its kind's spare instead, if it has none.
+     * cgroup ({@code group} not null) that is empty, with no kill of it in flight, is kept as its kind's
+     * spare instead, if the kind has none.
      */
-    private static void removeWhenEmpty(Path dir, Path kind, int tries) {
+    private static void removeWhenEmpty(Path dir, Group group, int tries) {
+        Path kind = group == null ? null : group.kind;
         if (!CREATED.contains(dir) || dir.equals(DAEMON_GROUP) || dir.equals(CATCH_ALL)) return;
         // A supervisor's directory: its spares go first, on every try, since a process cgroup emptied
         // meanwhile may just have become one (the race this repeat closes).
         if (kind == null) dropSpares(dir);
-        if (kind != null && CREATED.contains(kind.getParent()) && !populated(dir) && SPARES.putIfAbsent(kind, dir) == null) return;
+        if (kind != null && group.killing.get() == 0 && CREATED.contains(kind.getParent()) && !populated(dir)
+                && SPARES.putIfAbsent(kind, dir) == null) {
+            return;
+        }
         try {
             Files.delete(dir); // rmdir(2): fails while it has processes or child cgroups
             CREATED.remove(dir);
         } catch (java.nio.file.NoSuchFileException e) {
             CREATED.remove(dir);
         } catch (IOException e) {
-            if (tries > 1) Timers.after(Duration.ofMillis(20), () -> removeWhenEmpty(dir, kind, tries - 1));
+            if (tries > 1) Timers.after(Duration.ofMillis(20), () -> removeWhenEmpty(dir, group, tries - 1));
         }
     }
 
@@ -305,6 +310,14 @@ public final class Containment {
         private final Path dir;
         /** Its kind: its supervisor's directory and its name stem (see {@link #newGroup}). */
         private final Path kind;
+        /**
+         * Set by the first {@link #removeLater}: a stop and the process's own exit may both ask, and two
+         * retry chains on one directory could remove it after the first had kept it as a spare (and
+         * a new incarnation had taken it). The CAS lets one chain run.
+         */
+        private final java.util.concurrent.atomic.AtomicBoolean retiring = new java.util.concurrent.atomic.AtomicBoolean();
+        /** {@link #kill()}s in progress: a cgroup is handed on as a spare only when none is (see kill). */
+        private final java.util.concurrent.atomic.AtomicInteger killing = new java.util.concurrent.atomic.AtomicInteger();
 
         private Group(Path dir, Path kind) {
             this.dir = dir;
@@ -348,10 +361,18 @@ public final class Containment {
 
         /** SIGKILL to every process in this cgroup, in one write. Returns at once. */
         void kill() {
+            // The race with handing this directory on as a spare (a late kill of an old incarnation must
+            // never reach the next one in it): a kill counts itself in before it looks at retiring; the
+            // retirement sets retiring before it looks at the count. So either this kill sees the cgroup
+            // retired and writes nothing, or the retirement sees this kill and keeps the cgroup for now.
+            killing.incrementAndGet();
             try {
+                if (retiring.get()) return; // emptied and retired: killed already, maybe someone else's now
                 Files.writeString(dir.resolve("cgroup.kill"), "1");
             } catch (IOException e) {
                 // Removed already: nothing left in it.
+            } finally {
+                killing.decrementAndGet();
             }
         }
 
@@ -363,7 +384,8 @@ public final class Containment {
 
         /** Removes this cgroup once it is empty (asynchronously, bounded retries). */
         void removeLater() {
-            removeWhenEmpty(dir, kind, 250);
+            if (!retiring.compareAndSet(false, true)) return;
+            removeWhenEmpty(dir, this, 250);
         }
 
 

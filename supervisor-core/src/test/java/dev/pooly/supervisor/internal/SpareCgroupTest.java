@@ -35,6 +35,7 @@ class SpareCgroupTest {
         try {
             ProcessChild first = sup.startChild().get(10, TimeUnit.SECONDS);
             Path firstGroup = cgroupOf(first.pid());
+            Containment.Group retired = ((RunningProcess) first).cgroup();
             assertThat(firstGroup.getParent()).isEqualTo(supervisorDir);
 
             sup.stopChild(first.id()).get(10, TimeUnit.SECONDS);
@@ -44,6 +45,9 @@ class SpareCgroupTest {
             ProcessChild second = sup.startChild().get(10, TimeUnit.SECONDS);
             assertThat(cgroupOf(second.pid())).as("the second worker's cgroup").isEqualTo(firstGroup);
             assertThat(Containment.spare("spares", "w")).as("a spare is used once").isEmpty();
+            // A late kill through the first incarnation's cgroup must not reach the second one in it.
+            retired.kill();
+            Waits.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(second::isAlive);
 
             ProcessChild third = sup.startChild().get(10, TimeUnit.SECONDS);
             assertThat(cgroupOf(third.pid())).as("a worker started while the spare is in use gets a cgroup of its own")
