@@ -388,7 +388,6 @@ public final class Containment {
             removeWhenEmpty(dir, this, 250);
         }
 
-
         @Override public String toString() { return dir.toString(); }
     }
 
