@@ -37,34 +37,6 @@ final class BareSpawn {
     private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final Environ ENV = new Environ();
 
-    /**
-     * Where a harness may make cgroups of its own: the parent of this JVM's cgroup when Pooly's
-     * containment put the JVM in {@code pooly-PID/daemon} (Pooly's guardian removes what is left
-     * below {@code pooly-PID} at exit); else null. Read after Pooly has started.
-     */
-    static final java.nio.file.Path CGROUP_PARENT = cgroupParent();
-
-    private static java.nio.file.Path cgroupParent() {
-        if (!"cgroup".equals(dev.pooly.supervisor.SupervisionTree.containment())) return null;
-        try {
-            String own = null;
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/cgroup"))) {
-                if (line.startsWith("0::")) own = line.substring(3);
-            }
-            if (own == null || !own.endsWith("/daemon")) return null;
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                int dash = java.util.Arrays.asList(f).indexOf("-");
-                if (dash > 0 && f[dash + 1].equals("cgroup2")) {
-                    return java.nio.file.Path.of(f[4] + own).getParent();
-                }
-            }
-        } catch (java.io.IOException e) {
-            return null;
-        }
-        return null;
-    }
-
     /** A started process: its pid and the parent's pipe ends. */
     record Child(int pid, int stdin, int stdout) {}
 

@@ -47,6 +47,11 @@ public final class RestartHarness {
     private static final List<String> WRAPPED = List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--", "cat");
 
     private static volatile long exitedAt, startedAt, startedPid;
+    /**
+     * Where the cgroup baseline makes its cgroups: Pooly's daemon cgroup ({@code pooly-PID}, whose
+     * leftovers Pooly's guardian removes at exit), where cgroups are in force; else null.
+     */
+    private static final java.nio.file.Path CGROUP_PARENT = dev.pooly.supervisor.internal.Containment.daemonGroup().orElse(null);
 
     private RestartHarness() {}
 
@@ -100,7 +105,7 @@ public final class RestartHarness {
                 // and no measurement may profit from the one before.
                 Thread.sleep(PAUSE_MS);
                 ffm(record ? ffmSpawn : null, record ? ffmFirstEcho : null);
-                if (BareSpawn.CGROUP_PARENT != null) {
+                if (CGROUP_PARENT != null) {
                     Thread.sleep(PAUSE_MS);
                     ffmInCgroup(i, record ? ffmCgroupSpawn : null);
                 }
@@ -161,7 +166,7 @@ public final class RestartHarness {
      */
     private static void ffmInCgroup(int i, Distribution spawned) throws Exception {
         try {
-            java.nio.file.Path dir = BareSpawn.CGROUP_PARENT.resolve("bench." + i);
+            java.nio.file.Path dir = CGROUP_PARENT.resolve("bench." + i);
             long t0 = System.nanoTime();
             BareSpawn.Child c = BareSpawn.spawn(List.of("cat"));
             java.nio.file.Files.createDirectory(dir);
