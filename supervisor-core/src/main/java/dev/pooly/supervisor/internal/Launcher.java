@@ -312,7 +312,7 @@ public final class Launcher {
     private static String program(ProcessSpec spec, String childId, Path cwd) {
         String exe = spec.command().get(0);
         if (exe.contains("/")) {
-            Path p = (cwd == null ? Path.of("").toAbsolutePath() : cwd).resolve(exe);
+            Path p = against(cwd).resolve(exe);
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new ChildStartException(childId, "cannot start " + describe(spec) + ": " + p + " is not an executable file");
             }
@@ -324,6 +324,11 @@ public final class Launcher {
         return found.toString();
     }
 
+    /** What a relative path in the child resolves against: its working directory, or this JVM's. */
+    private static Path against(Path cwd) {
+        return cwd == null ? Path.of("").toAbsolutePath() : cwd;
+    }
+
     /** The first executable file named like the command on the PATH the child will have, or null. */
     private static Path search(ProcessSpec spec, Path cwd) {
         String exe = spec.command().get(0);
@@ -333,7 +338,7 @@ public final class Launcher {
             if (dir.isEmpty()) continue;
             // One access(2) per directory that lacks it (java.io.File: a false, where Files.isRegularFile
             // throws and catches an exception per miss), and the stat for a regular file only on a hit.
-            File candidate = new File(dir.startsWith("/") ? dir : (cwd == null ? Path.of("").toAbsolutePath() : cwd).resolve(dir).toString(), exe);
+            File candidate = new File(dir.startsWith("/") ? dir : against(cwd).resolve(dir).toString(), exe);
             if (candidate.canExecute() && candidate.isFile()) return candidate.toPath();
         }
         return null;
