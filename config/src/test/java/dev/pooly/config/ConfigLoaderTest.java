@@ -72,6 +72,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void httpSocketListenAndTokenFileAreReadRelativeToTheFileAndDefaultToNoApi() throws Exception {
+        PoolyConfig all = ConfigLoader.load("""
+                version: 1
+                http:
+                  socket: run/api.sock
+                  listen: "[::1]:8765"
+                  token_file: secret
+                supervisor: {}
+                """, Path.of("/etc/pooly/pooly.yaml").toString());
+        PoolyConfig bare = ConfigLoader.load("version: 1\nhttp: {}\nsupervisor: {}\n", "/srv/p.yaml");
+        PoolyConfig remote = ConfigLoader.load("version: 1\nhttp: {listen: 0.0.0.0:8765, token_file: /run/t}\nsupervisor: {}\n", "/srv/p.yaml");
+
+        HttpSettings http = all.http().orElseThrow();
+        assertThat(http.socket()).isEqualTo(Path.of("/etc/pooly/run/api.sock"));
+        assertThat(http.listen()).contains(new MetricsSettings("::1", 8765));
+        assertThat(http.tokenFile()).contains(Path.of("/etc/pooly/secret"));
+        assertThat(bare.http().orElseThrow()).isEqualTo(new HttpSettings(Path.of("/srv/pooly-http.sock"), java.util.Optional.empty(),
+                java.util.Optional.empty()));
+        assertThat(remote.http().orElseThrow().listen()).contains(new MetricsSettings("0.0.0.0", 8765));
+        assertThat(ConfigLoader.load("version: 1\nsupervisor: {}\n", "plain.yaml").http()).isEmpty();
+    }
+
+    @Test
     void everyKeyLeftOutTakesTheContractsDefault() throws Exception {
         PoolyConfig config = ConfigLoader.load("""
                 version: 1

@@ -471,6 +471,24 @@ class ConfigProblemsTest {
                 "pooly.yaml:2:10: metrics needs 'listen: HOST:PORT', e.g. 127.0.0.1:9464 (leave out 'metrics' for no listener)");
     }
 
+    @Test
+    void aNonLoopbackHttpListenWithoutATokenFileIsAConfigErrorAtTheAddress() {
+        assertThat(problems("""
+                version: 1
+                http:
+                  listen: 0.0.0.0:8765
+                supervisor: {}
+                """)).containsExactly(
+                "pooly.yaml:3:11: http.listen 0.0.0.0:8765 is not a loopback address: set http.token_file (clients then send "
+                        + "'Authorization: Bearer <token>'), or listen on 127.0.0.1 or [::1]");
+        assertThat(problems("""
+                version: 1
+                http: {listen: "example.org:80", sockets: x}
+                supervisor: {}
+                """)).anySatisfy(p -> assertThat(p).startsWith("pooly.yaml:2:16: http.listen example.org:80 is not a loopback address"))
+                .anySatisfy(p -> assertThat(p).contains("sockets"));
+    }
+
     private static List<String> problems(String yaml) {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(yaml, "pooly.yaml"));
         assertThat(e).as("a ConfigException for:%n%s", yaml).isNotNull();

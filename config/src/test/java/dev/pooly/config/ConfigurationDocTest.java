@@ -33,6 +33,7 @@ class ConfigurationDocTest {
         objects.put("control", schema.get("properties").get("control"));
         objects.put("logs", schema.get("properties").get("logs"));
         objects.put("metrics", schema.get("properties").get("metrics"));
+        objects.put("http", schema.get("properties").get("http"));
         objects.put("shutdown", schema.get("properties").get("shutdown"));
         objects.put("supervisor", defs.get("supervisor"));
         objects.put("child", defs.get("child"));

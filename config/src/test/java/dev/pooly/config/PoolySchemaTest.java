@@ -155,6 +155,7 @@ class PoolySchemaTest {
             case CONTROL -> "/properties/control";
             case LOGS -> "/properties/logs";
             case METRICS -> "/properties/metrics";
+            case HTTP -> "/properties/http";
             case DAEMON_SHUTDOWN -> "/properties/shutdown";
             case SUPERVISOR -> "/$defs/supervisor";
             case CHILD -> "/$defs/child";

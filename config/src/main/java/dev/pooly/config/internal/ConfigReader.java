@@ -110,6 +110,7 @@ public final class ConfigReader {
                 .path("socket", SOCKET, baseDir);
         LogSettings logs = logs(reader.mapping("logs").orElse(empty(top)));
         Optional<MetricsSettings> metrics = reader.mapping("metrics").flatMap(this::metrics);
+        Optional<dev.pooly.config.HttpSettings> http = reader.mapping("http").map(m -> HttpSectionReader.read(m, baseDir, problems));
         Duration drain = reader.mapping("shutdown")
                 .map(m -> new SectionReader(ConfigSection.DAEMON_SHUTDOWN, m, m.location(), problems).duration("drain", PoolyConfig.DEFAULT_DRAIN))
                 .orElse(PoolyConfig.DEFAULT_DRAIN);
@@ -120,7 +121,7 @@ public final class ConfigReader {
         }
         return nodeMapping(supervisor.get())
                 .map(mapping -> new PoolyConfig(1, file, baseDir, socket, logs, supervisor(supervisor.get(), mapping, true),
-                        metrics, drain));
+                        metrics, drain, http));
     }
 
     private void version(SectionReader reader) {
