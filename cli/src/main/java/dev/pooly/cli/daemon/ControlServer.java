@@ -69,16 +69,7 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer bind(Path socket) throws IOException {
         socket = socket.toAbsolutePath().normalize();
-        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            if (!isSocket(socket)) {
-                throw new IOException("control.socket " + socket + " names an existing " + kind(socket)
-                        + ", not a socket; refusing to replace it (choose another control.socket path)");
-            }
-            if (listening(socket)) {
-                throw new IOException("another pooly daemon is already listening on " + socket);
-            }
-            Files.delete(socket);
-        }
+        clearStale(socket, "control.socket");
         Files.createDirectories(socket.getParent());
         Path privateDir = Files.createTempDirectory(socket.getParent(), ".pooly-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -98,7 +89,24 @@ public final class ControlServer implements AutoCloseable {
         return new ControlServer(socket, server);
     }
 
-    private static boolean isSocket(Path path) throws IOException {
+    /**
+     * Makes way for a socket at {@code socket} (config key {@code key}, for messages): removes a stale
+     * socket, refuses a live one and any other kind of file.
+     */
+    static void clearStale(Path socket, String key) throws IOException {
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!isSocket(socket)) {
+                throw new IOException(key + " " + socket + " names an existing " + kind(socket)
+                        + ", not a socket; refusing to replace it (choose another " + key + " path)");
+            }
+            if (listening(socket)) {
+                throw new IOException("another pooly daemon is already listening on " + socket);
+            }
+            Files.delete(socket);
+        }
+    }
+
+    static boolean isSocket(Path path) throws IOException {
         return !Files.isSymbolicLink(path) && "socket".equals(fileType(path));
     }
 
@@ -148,6 +156,21 @@ public final class ControlServer implements AutoCloseable {
     /** What a {@code scale} request ({@code pool}, {@code size}, optional {@code max_overflow}) does. */
     public void onScale(java.util.function.Function<JsonNode, ObjectNode> scale) {
         this.scale = scale;
+    }
+
+    /** The reply to {@code reload}, for the HTTP API. */
+    ObjectNode reloadReply(String cause) {
+        return reload.apply(cause);
+    }
+
+    /** The reply to {@code scale} ({@code pool}, {@code size}, optional {@code max_overflow}), for the HTTP API. */
+    ObjectNode scaleReply(JsonNode request) {
+        return scale.apply(request);
+    }
+
+    /** A child's log files by stream name, or null for an unknown id, for the HTTP API. */
+    java.util.Map<String, Path> logFilesOf(String id) {
+        return logFiles.apply(id);
     }
 
     /** Serves requests until {@link #close}. {@code shutdown} is completed by the {@code shutdown} request. */
@@ -247,7 +270,7 @@ public final class ControlServer implements AutoCloseable {
      * Requests with no meaning refused up front (64): the root (the daemon itself), and start/stop/
      * restart of a pool's worker, which the pool replaces at once, so "stays stopped" could not hold.
      */
-    private static ObjectNode refusal(Supervisor root, Map<String, Pool> pools, String op, String id) {
+    static ObjectNode refusal(Supervisor root, Map<String, Pool> pools, String op, String id) {
         if (id.equals(root.id()) && !op.equals("kill")) {
             return error(ExitCode.USAGE, id + " is the root supervisor, the daemon itself: `pooly shutdown` stops it; "
                     + op + " its children instead");
@@ -264,7 +287,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** A lease on a stopped pool fails at once, saying so, instead of waiting out its checkout timeout. */
-    private static ObjectNode stoppedPool(Supervisor root, String name) {
+    static ObjectNode stoppedPool(Supervisor root, String name) {
         // The cheap check first (no status snapshot on the lease path): a running pool's supervisor has not ended.
         var sup = root.supervisor(name);
         if (sup.isPresent() && !sup.get().termination().isDone()) return null;
@@ -277,7 +300,7 @@ public final class ControlServer implements AutoCloseable {
         return null;
     }
 
-    private static ObjectNode control(Supervisor root, String op, String id) {
+    static ObjectNode control(Supervisor root, String op, String id) {
         CompletableFuture<Void> done = switch (op) {
             case "start" -> root.startChild(id);
             case "stop" -> root.stopChild(id);

@@ -38,7 +38,7 @@ public final class Daemon {
     public static int run(PoolyConfig config) {
         // One table of pools for connections, metrics and probes; a reload updates it (added and removed pools).
         PoolTable pools = new PoolTable(Map.of());
-        DaemonMetrics metrics = config.metrics().isPresent() ? new DaemonMetrics(() -> pools) : null;
+        DaemonMetrics metrics = config.metrics().isPresent() || config.http().isPresent() ? new DaemonMetrics(() -> pools) : null;
         Function<String, PoolListener> listeners = metrics == null ? name -> PoolListener.NONE : metrics::pool;
         TreeBuilder.Tree tree = TreeBuilder.build(config, listeners);
         pools.replaceAll(tree.pools());
@@ -55,13 +55,25 @@ public final class Daemon {
         }
         AtomicReference<Supervisor> started = new AtomicReference<>();
         HttpEndpoints http = null;
-        if (metrics != null) {
+        HttpRoutes routes = new HttpRoutes(pools, server, metrics);
+        HttpApi api = null;
+        if (config.http().isPresent()) {
+            try {
+                api = HttpApi.bind(config.http().get(), routes);
+            } catch (IOException e) {
+                LOG.error("{}", e.getMessage());
+                server.close();
+                return ExitCode.FAILURE;
+            }
+        }
+        if (config.metrics().isPresent()) {
             try {
                 http = HttpEndpoints.start(config.metrics().get(), metrics, started::get, pools, server.drain());
                 LOG.info("metrics on http://{}{}", config.metrics().get(), HttpEndpoints.METRICS);
             } catch (IOException e) {
                 LOG.error("{}", e.getMessage());
                 server.close();
+                if (api != null) api.close();
                 return ExitCode.FAILURE;
             }
         }
@@ -79,6 +91,7 @@ public final class Daemon {
             LOG.error("the supervision tree could not start: {}", e.getMessage());
             server.close();
             if (http != null) http.close();
+            if (api != null) api.close();
             return ExitCode.FAILURE;
         }
         started.set(root);
@@ -110,6 +123,7 @@ public final class Daemon {
             return reloader.scale(request.path("pool").asText(""), request.get("size").asInt(), overflow);
         });
         server.serve(root, pools, stop);
+        routes.serve(root);
         LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
                 pools.size(), server.socket());
 
@@ -119,6 +133,7 @@ public final class Daemon {
             LOG.error("root supervisor {}: {}; exiting", root.id(), status);
             server.close();
             if (http != null) http.close();
+            if (api != null) api.close();
             return status instanceof ExitStatus.Shutdown ? ExitCode.OK : ExitCode.FAILURE;
         }
         drain(server.drain(), why, config.drain());
@@ -126,6 +141,7 @@ public final class Daemon {
         root.shutdown().join();
         server.close();
         if (http != null) http.close();
+        if (api != null) api.close();
         LOG.info("stopped");
         return ExitCode.OK;
     }
