@@ -62,6 +62,8 @@ class ChaosIT {
     private static final List<String> LEVELS = List.of("top.workers", "middle.workers", "bottom.workers", "top", "middle",
             "bottom", "mid", "deep");
     private static final int CALLERS = 3;
+    /** The pool with {@code on_abandon: return}. */
+    private static final String RETURNING = "middle";
     private static final long SEED = Long.getLong("pooly.chaos.seed", new Random().nextLong());
     /** This thread's share of the seeded choices; set as each chaos thread starts. */
     private static final ThreadLocal<Random> RANDOM = ThreadLocal.withInitial(() -> new Random(SEED - 1));
@@ -159,13 +161,15 @@ class ChaosIT {
         while (running) {
             String pool = POOLS.get(random().nextInt(POOLS.size()));
             try {
-                switch (random().nextInt(5)) {
+                switch (random().nextInt(6)) {
                     case 0, 1 -> call(daemon, pool);
                     case 2 -> hold(daemon, pool);
                     case 3 -> session(daemon, pool);
                     default -> {
-                        abandon(daemon, pool);
-                        session(daemon, pool); // the next holder, at once: lifo hands it the abandoned worker
+                        // Mostly on the on_abandon: return pool, where a worker returned on trust would cross.
+                        String target = random().nextInt(3) == 0 ? pool : RETURNING;
+                        abandon(daemon, target);
+                        session(daemon, target); // the next holder, at once: lifo hands it the abandoned worker
                     }
                 }
             } catch (RuntimeException e) {
@@ -264,6 +268,11 @@ class ChaosIT {
                 OutputStream stdin = process.getOutputStream();
                 stdin.write((payload + "\n").getBytes(StandardCharsets.UTF_8));
                 stdin.flush();
+                // Killed once it holds its lease (its request is then on the way), before the slow answer.
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (process.isAlive() && !errors(process).contains("checked out") && System.nanoTime() - until < 0) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
                 TimeUnit.MILLISECONDS.sleep(random().nextInt(80));
                 process.destroyForcibly();
                 waitFor(process);
@@ -450,6 +459,15 @@ class ChaosIT {
             return lines;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private String errors(Process process) {
+        try {
+            Path out = outputs.get(process);
+            return Files.readString(out.resolveSibling(out.getFileName().toString().replace(".out", ".err")));
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.ExitCode;
 import dev.pooly.pool.Pool;
+import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.Supervisor;
 import dev.pooly.supervisor.UnknownChildException;
 import org.slf4j.Logger;
@@ -24,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -274,16 +277,16 @@ public final class ControlServer implements AutoCloseable {
         if (sup.isPresent() && !sup.get().termination().isDone()) return null;
         // Ended: stopped for good only if it, or a supervisor above it, is settled (stopped on request, or
         // ended and not restarted). STOPPED alone is also what a restart shows between stop and start.
-        dev.pooly.supervisor.NodeStatus tree = root.status();
-        java.util.List<dev.pooly.supervisor.NodeStatus> path = tree.pathTo(name);
+        NodeStatus tree = root.status();
+        List<NodeStatus> path = tree.pathTo(name);
         if (path.isEmpty()) {
             // Not in the tree: a stopped supervisor above it lists no children. Final only if every
             // supervisor that hides its children so is settled; one that is restarting may be the pool's.
-            java.util.List<dev.pooly.supervisor.NodeStatus> hiding = stoppedSupervisors(tree, new java.util.ArrayList<>());
-            if (hiding.isEmpty() || !hiding.stream().allMatch(dev.pooly.supervisor.NodeStatus::settled)) return null;
+            List<NodeStatus> hiding = stoppedSupervisors(tree, new ArrayList<>());
+            if (hiding.isEmpty() || !hiding.stream().allMatch(NodeStatus::settled)) return null;
             path = hiding;
         }
-        for (dev.pooly.supervisor.NodeStatus node : path) {
+        for (NodeStatus node : path) {
             if (!node.settled()) continue;
             String by = node.id().equals(name) ? "" : " (its supervisor " + node.id() + " is stopped)";
             return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped" + by + "; `pooly start " + node.id() + "` starts it");
@@ -292,11 +295,11 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** The supervisors below {@code node} that are stopped or failed and so list no children. */
-    private static java.util.List<dev.pooly.supervisor.NodeStatus> stoppedSupervisors(dev.pooly.supervisor.NodeStatus node,
-                                                                                     java.util.List<dev.pooly.supervisor.NodeStatus> found) {
-        for (dev.pooly.supervisor.NodeStatus c : node.children()) {
-            boolean down = c.state() == dev.pooly.supervisor.NodeStatus.State.STOPPED || c.state() == dev.pooly.supervisor.NodeStatus.State.FAILED;
-            if (c.type() == dev.pooly.supervisor.NodeStatus.Type.SUPERVISOR && down && c.children().isEmpty()) found.add(c);
+    private static List<NodeStatus> stoppedSupervisors(NodeStatus node,
+                                                                                     List<NodeStatus> found) {
+        for (NodeStatus c : node.children()) {
+            boolean down = c.state() == NodeStatus.State.STOPPED || c.state() == NodeStatus.State.FAILED;
+            if (c.type() == NodeStatus.Type.SUPERVISOR && down && c.children().isEmpty()) found.add(c);
             else stoppedSupervisors(c, found);
         }
         return found;
