@@ -585,8 +585,10 @@ final class LeaseSession {
                     lock.unlock();
                 }
                 if (returnNow != null) {
-                    LOG.warn("pool {}: client holding worker {} vanished; on_abandon {} applies", pool.name(), lease.pid(),
-                            pool.spec().onAbandon().name().toLowerCase(java.util.Locale.ROOT));
+                    // A byte stream's requests are not counted: the pool returns the worker only if its health
+                    // request proves it quiet (whatever on_abandon says), else replaces it (contract section 5).
+                    LOG.warn("pool {}: client holding worker {} (bytes mode) vanished; on_abandon {} applies to an uncounted lease",
+                            pool.name(), lease.pid(), pool.spec().onAbandon().name().toLowerCase(java.util.Locale.ROOT));
                     lease.abandon();
                     return;
                 }

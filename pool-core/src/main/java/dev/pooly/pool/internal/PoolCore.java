@@ -236,6 +236,14 @@ public final class PoolCore<W> {
         private volatile int unanswered;
         /** System-clock nanos by which the request in progress must be answered; 0 when none. */
         volatile long requestDeadline;
+        /**
+         * Why the pool cannot count what this lease asked of its worker (bytes written to stdin that no
+         * request accounts for, the process handle taken), or null. Once set, the worker goes back only
+         * if its health request proves it quiet ({@link #proveQuiet}): being quiet at one instant says
+         * nothing about a worker still computing an answer nobody counted. Any non-null value will do,
+         * so two threads setting it at once need no CAS.
+         */
+        private volatile String uncounted;
         /** Guarded by the pool lock. */
         PoolClock.Scheduled leaseTimer;
 
@@ -310,6 +318,11 @@ public final class PoolCore<W> {
         }
 
         int unanswered() { return unanswered; }
+
+        /** The holder did something whose answers the pool cannot count (see {@link #uncounted}). */
+        void uncounted(String what) {
+            if (uncounted == null) uncounted = what;
+        }
 
         /** The exception an operation on this ended lease throws, fresh for the caller's stack. */
         LeaseRevokedException revoked() {
@@ -754,6 +767,12 @@ public final class PoolCore<W> {
             takeBack(grant, "not quiet");
             return;
         }
+        String untrusted = grant.uncounted;
+        if (untrusted != null && (untrusted = proveQuiet(grant, untrusted)) != null) {
+            LOG.info("pool {}: worker {} not returned {}: its lease {}; replacing it", settings.name(), grant.worker.pid, when, untrusted);
+            takeBack(grant, "uncounted lease");
+            return;
+        }
         // Made only when the checkin has effects (a worker to stop or start): a plain checkin allocates
         // nothing beyond the lease (the escape analysis cannot remove it, Effects.run() is too large).
         Effects fx = null;
@@ -789,6 +808,36 @@ public final class PoolCore<W> {
             lock.unlock();
         }
         if (fx != null) fx.run();
+    }
+
+    /**
+     * The worker of ended {@code grant}, whose lease the pool could not count ({@code why}), goes back
+     * only if the pool's health request proves it quiet: answered with exactly {@code expect} within
+     * the health timeout, and nothing unread after it. A worker answers in order, so an answer still
+     * owed to the ended lease comes before the health answer and fails the proof. Null when proven,
+     * else why not. Blocks up to the health timeout, outside the lock, while the books still hold the
+     * worker as lent to {@code grant} (so nobody else can reach it); the timeout kills the worker,
+     * which ends a blocked read.
+     */
+    private String proveQuiet(Grant<W> grant, String why) {
+        PoolHealth h = settings.health();
+        if (h == null) return why + ", and the pool has no health request to prove it quiet";
+        W worker = grant.worker.resource;
+        PoolClock.Scheduled timer = clock.after(h.timeout(), () -> source.kill(worker));
+        String answer;
+        try {
+            answer = source.probe(worker, h.request());
+        } catch (java.io.IOException | RuntimeException e) {
+            return why + ", and its health check failed (" + e.getMessage() + ")";
+        } finally {
+            timer.cancel();
+        }
+        if (!h.expect().equals(answer)) {
+            return why + ", and it answered " + (answer == null ? "nothing" : "'" + answer + "'") + " to the health request '"
+                    + h.request() + "' within " + format(h.timeout()) + ", not '" + h.expect() + "'";
+        }
+        String after = source.unread(worker);
+        return after == null ? null : why + ", and after its health answer it had " + after;
     }
 
     /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
