@@ -11,9 +11,7 @@ import dev.pooly.supervisor.UnknownChildException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -169,10 +167,19 @@ public final class ControlServer implements AutoCloseable {
 
     private void handle(SocketChannel channel, Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         try (channel) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            RequestLines in = new RequestLines(Channels.newInputStream(channel));
             JsonLines out = new JsonLines(Channels.newOutputStream(channel));
-            String first = in.readLine();
+            String first;
+            try {
+                first = in.readLine();
+            } catch (RequestLines.TooLong e) {
+                // Refused at the limit; the rest of what it sent is never read (closing drops it).
+                LOG.warn("control socket: a client's request line passed {} bytes; refused with 64 and disconnected", e.limit());
+                out.send(error(ExitCode.USAGE, e.getMessage()));
+                return;
+            }
             if (first == null) return;
+            in.limit(RequestLines.MESSAGE_LIMIT);
             JsonNode request;
             try {
                 request = JSON.readTree(first);
@@ -220,7 +227,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** {@code logs}: an ok, the lines, then (without follow) an end message; with follow, until the client leaves. */
-    private void logs(JsonNode request, BufferedReader in, JsonLines out) throws IOException {
+    private void logs(JsonNode request, RequestLines in, JsonLines out) throws IOException {
         String id = request.path("id").asText("");
         java.util.Map<String, Path> files = logFiles.apply(id);
         if (files == null) {

@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,7 +69,7 @@ final class LeaseSession {
 
     private final Pool pool;
     private final JsonNode request;
-    private final BufferedReader client;
+    private final RequestLines client;
     private final ControlServer.JsonLines out;
     private final Drain drain;
     private final SocketChannel channel;
@@ -90,7 +89,7 @@ final class LeaseSession {
     private Lease lease;
     private Duration requestTimeout;
 
-    LeaseSession(Pool pool, JsonNode request, BufferedReader client, ControlServer.JsonLines out, SocketChannel channel,
+    LeaseSession(Pool pool, JsonNode request, RequestLines client, ControlServer.JsonLines out, SocketChannel channel,
                  Drain drain) {
         this.drain = drain;
         this.pool = pool;
@@ -152,7 +151,9 @@ final class LeaseSession {
     }
 
     private void relay() throws IOException {
-        LOG.info("pool {}: worker {} leased to a client", pool.name(), lease.pid());
+        // One per call: debug (issue 22); what an operator acts on (replacements and why) stays info.
+        LOG.atDebug().addKeyValue("pool", pool.name()).addKeyValue("pid", lease.pid())
+                .log("pool {}: worker {} leased to a client", pool.name(), lease.pid());
         try {
             out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()));
         } catch (IOException e) {
@@ -181,6 +182,9 @@ final class LeaseSession {
             String text;
             try {
                 text = client.readLine();
+            } catch (RequestLines.TooLong e) {
+                refuse(e.getMessage());
+                return;
             } catch (IOException e) {
                 text = null;
             }
@@ -261,7 +265,7 @@ final class LeaseSession {
                     }
                     case "discard" -> {
                         if (endReplacing("discarded by its client", ControlServer.ok().put("checked_in", false))) {
-                            LOG.info("pool {}: worker {} discarded by its client", pool.name(), lease.pid());
+                            LOG.debug("pool {}: worker {} discarded by its client", pool.name(), lease.pid());
                         }
                         return;
                     }
@@ -490,6 +494,10 @@ final class LeaseSession {
                 String text;
                 try {
                     text = client.readLine();
+                } catch (RequestLines.TooLong e) {
+                    endReplacing("got a message over the limit from its client", ControlServer.error(ExitCode.USAGE,
+                            "pool " + pool.name() + ": " + e.getMessage()));
+                    return;
                 } catch (IOException e) {
                     text = null;
                 }
@@ -527,7 +535,7 @@ final class LeaseSession {
                     String op = message.path("op").asText("");
                     if ("discard".equals(op)) {
                         if (endReplacing("discarded by its client", ControlServer.ok().put("checked_in", false))) {
-                            LOG.info("pool {}: worker {} discarded by its client", pool.name(), lease.pid());
+                            LOG.debug("pool {}: worker {} discarded by its client", pool.name(), lease.pid());
                         }
                         return;
                     } else if ("checkin".equals(op) && drainSince == 0) {
