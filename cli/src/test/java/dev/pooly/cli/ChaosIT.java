@@ -18,10 +18,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,7 +44,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the process was proven to be this run's (its command line carries the run's marker), and a handle
  * refuses to signal a process that started at another time (a reused pid).
  *
- * <p>Run longer with {@code mvn -pl cli -am verify -Dit.test=ChaosIT -Dpooly.chaos.seconds=600}.
+ * <p>Callers also abandon byte streams: a bytes-mode holder sends a slow request and dies before its
+ * answer (a raw session closed, a {@code pooly checkout} SIGKILLed), and the same caller at once
+ * calls the same pool again, the next holder most likely to be handed that worker (lifo). Before
+ * issue 18's fix this crossed an answer within seconds on the {@code on_abandon: return} pool.
+ *
+ * <p>Every random choice comes from {@code pooly.chaos.seed} (printed; random when not given): one
+ * {@link Random} per thread, seeded {@code seed + thread index}. The threads still interleave as the
+ * machine schedules them, so a seed repeats the choices, not the run. Run longer with
+ * {@code mvn -pl cli -am verify -Dit.test=ChaosIT -Dpooly.chaos.seconds=600 -Dpooly.chaos.seed=42}.
  */
 @Isolated("its load would make the other daemon tests' timing assumptions flaky, and theirs would blur its figures")
 class ChaosIT {
@@ -54,6 +62,14 @@ class ChaosIT {
     private static final List<String> LEVELS = List.of("top.workers", "middle.workers", "bottom.workers", "top", "middle",
             "bottom", "mid", "deep");
     private static final int CALLERS = 3;
+    /** The pool with {@code on_abandon: return}. */
+    private static final String RETURNING = "middle";
+    private static final long SEED = Long.getLong("pooly.chaos.seed", new Random().nextLong());
+    /** This thread's share of the seeded choices; set as each chaos thread starts. */
+    private static final ThreadLocal<Random> RANDOM = ThreadLocal.withInitial(() -> new Random(SEED - 1));
+    /** When the first wrong answer was seen, in ms since the chaos began; -1 while none was. */
+    private final AtomicLong firstWrongMs = new AtomicLong(-1);
+    private volatile long began;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
 
@@ -98,9 +114,20 @@ class ChaosIT {
                 """.formatted(worker));
         try (daemon) {
             SIZES.forEach(daemon::awaitIdle);
+            System.out.printf("chaos: seed %d (-Dpooly.chaos.seed=%d repeats its choices), %s%n", SEED, SEED, RUN);
+            began = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < CALLERS; i++) threads.add(Thread.ofPlatform().name("chaos-caller-" + i).start(() -> callerLoop(daemon)));
-            threads.add(Thread.ofPlatform().name("chaos-killer").start(() -> killerLoop(daemon)));
+            for (int i = 0; i < CALLERS; i++) {
+                long seed = SEED + i;
+                threads.add(Thread.ofPlatform().name("chaos-caller-" + i).start(() -> {
+                    RANDOM.set(new Random(seed));
+                    callerLoop(daemon);
+                }));
+            }
+            threads.add(Thread.ofPlatform().name("chaos-killer").start(() -> {
+                RANDOM.set(new Random(SEED + CALLERS));
+                killerLoop(daemon);
+            }));
 
             long end = System.nanoTime() + RUN.toNanos();
             await().atMost(RUN.plusSeconds(30)).pollInterval(Duration.ofMillis(500))
@@ -110,7 +137,7 @@ class ChaosIT {
             assertThat(threads).as("chaos threads still running").noneMatch(Thread::isAlive);
             assertThat(daemon.isRunning()).as(daemon::log).isTrue();
 
-            assertThat(wrong).as("answers that reached the wrong caller").isEmpty();
+            assertThat(wrong).as("answers that reached the wrong caller (seed " + SEED + ", first after " + firstWrongMs.get() + " ms)").isEmpty();
             assertThat(answered.get()).as("answers checked; events " + events).isPositive();
             assertThat(clients).as("client processes still running").noneMatch(Process::isAlive);
             for (String pool : POOLS) {
@@ -132,12 +159,18 @@ class ChaosIT {
 
     private void callerLoop(DaemonProcess daemon) {
         while (running) {
-            String pool = POOLS.get(ThreadLocalRandom.current().nextInt(POOLS.size()));
+            String pool = POOLS.get(random().nextInt(POOLS.size()));
             try {
-                switch (ThreadLocalRandom.current().nextInt(4)) {
+                switch (random().nextInt(6)) {
                     case 0, 1 -> call(daemon, pool);
                     case 2 -> hold(daemon, pool);
-                    default -> session(daemon, pool);
+                    case 3 -> session(daemon, pool);
+                    default -> {
+                        // Mostly on the on_abandon: return pool, where a worker returned on trust would cross.
+                        String target = random().nextInt(3) == 0 ? pool : RETURNING;
+                        abandon(daemon, target);
+                        session(daemon, target); // the next holder, at once: lifo hands it the abandoned worker
+                    }
                 }
             } catch (RuntimeException e) {
                 if (running) count("caller error " + e.getClass().getSimpleName());
@@ -147,7 +180,7 @@ class ChaosIT {
 
     /** {@code pooly call POOL} with 1..5 unique lines on stdin; what it printed must be their answers, in order. */
     private void call(DaemonProcess daemon, String pool) {
-        List<String> sent = newPayloads(1 + ThreadLocalRandom.current().nextInt(5));
+        List<String> sent = newPayloads(1 + random().nextInt(5));
         Path in = write(String.join("\n", sent) + "\n");
         Process process = start(daemon, in, "call", pool, "--timeout", "30s");
         int exit = waitFor(process);
@@ -168,7 +201,7 @@ class ChaosIT {
             while (process.isAlive() && lines(process).isEmpty() && System.nanoTime() - until < 0) {
                 TimeUnit.MILLISECONDS.sleep(20); // a holder's think time, not a wait for a state
             }
-            TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextInt(300));
+            TimeUnit.MILLISECONDS.sleep(random().nextInt(300));
             stdin.close();
         } catch (IOException e) {
             // Killed meanwhile: its output is checked all the same.
@@ -182,7 +215,7 @@ class ChaosIT {
 
     /** A raw protocol session: pipelined lines, then checkin; the killer may close it at any moment. */
     private void session(DaemonProcess daemon, String pool) {
-        List<String> sent = newPayloads(1 + ThreadLocalRandom.current().nextInt(5));
+        List<String> sent = newPayloads(1 + random().nextInt(5));
         ProtocolClient client;
         try {
             client = ProtocolClient.lease(daemon.socket(), pool, "timeout_ms", "30000");
@@ -215,13 +248,57 @@ class ChaosIT {
         count(checkedIn ? "session ok" : "session cut");
     }
 
+    /**
+     * A bytes-mode holder that sends a slow request and dies before its answer: half the time a raw
+     * session closed after 0..80 ms, half the time a {@code pooly checkout} SIGKILLed once its lease is
+     * granted and its request written. Whatever it may have received is not an answer to check.
+     */
+    private void abandon(DaemonProcess daemon, String pool) {
+        String payload = "slow-" + payloads.incrementAndGet() + "-" + UUID.randomUUID();
+        try {
+            if (random().nextBoolean()) {
+                try (ProtocolClient client = ProtocolClient.lease(daemon.socket(), pool, "mode", "bytes", "timeout_ms", "30000")) {
+                    client.send(DaemonProcess.JSON.createObjectNode().put("data",
+                            java.util.Base64.getEncoder().encodeToString((payload + "\n").getBytes(StandardCharsets.UTF_8))));
+                    TimeUnit.MILLISECONDS.sleep(random().nextInt(80)); // a holder's last moment, not a wait for a state
+                }
+                count("bytes session abandoned");
+            } else {
+                Process process = start(daemon, null, "checkout", pool, "--timeout", "30s");
+                OutputStream stdin = process.getOutputStream();
+                stdin.write((payload + "\n").getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+                // Killed once it holds its lease (its request is then on the way), before the slow answer.
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (process.isAlive() && !errors(process).contains("checked out") && System.nanoTime() - until < 0) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
+                TimeUnit.MILLISECONDS.sleep(random().nextInt(80));
+                process.destroyForcibly();
+                waitFor(process);
+                count("checkout killed");
+            }
+        } catch (AssertionError refused) {
+            count("abandon refused");
+        } catch (IOException | RuntimeException e) {
+            count("abandon cut " + e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void check(String what, List<String> sent, List<String> got, boolean complete) {
         for (int i = 0; i < got.size(); i++) {
             String expected = i < sent.size() ? "ok:" + sent.get(i) : "(nothing)";
-            if (!got.get(i).equals(expected)) wrong.add(what + ": answer " + i + " was " + got.get(i) + ", expected " + expected);
+            if (!got.get(i).equals(expected)) wrongAnswer(what + ": answer " + i + " was " + got.get(i) + ", expected " + expected);
             else answered.incrementAndGet();
         }
-        if (complete && got.size() != sent.size()) wrong.add(what + ": " + got.size() + " answers to " + sent.size() + " requests: " + got);
+        if (complete && got.size() != sent.size()) wrongAnswer(what + ": " + got.size() + " answers to " + sent.size() + " requests: " + got);
+    }
+
+    private void wrongAnswer(String what) {
+        firstWrongMs.compareAndSet(-1, (System.nanoTime() - began) / 1_000_000);
+        wrong.add(what);
     }
 
     private void outcome(String what, int exit) {
@@ -234,7 +311,7 @@ class ChaosIT {
         List<String> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long id = payloads.incrementAndGet();
-            list.add((ThreadLocalRandom.current().nextInt(8) == 0 ? "slow-" : "p-") + id + "-" + UUID.randomUUID());
+            list.add((random().nextInt(8) == 0 ? "slow-" : "p-") + id + "-" + UUID.randomUUID());
         }
         return list;
     }
@@ -244,8 +321,8 @@ class ChaosIT {
     private void killerLoop(DaemonProcess daemon) {
         while (running) {
             try {
-                TimeUnit.MILLISECONDS.sleep(200 + ThreadLocalRandom.current().nextInt(500)); // the chaos' pace
-                switch (ThreadLocalRandom.current().nextInt(6)) {
+                TimeUnit.MILLISECONDS.sleep(200 + random().nextInt(500)); // the chaos' pace
+                switch (random().nextInt(6)) {
                     case 0, 1 -> killWorker(daemon);
                     case 2 -> killClient();
                     case 3 -> cutSession();
@@ -385,6 +462,15 @@ class ChaosIT {
         }
     }
 
+    private String errors(Process process) {
+        try {
+            Path out = outputs.get(process);
+            return Files.readString(out.resolveSibling(out.getFileName().toString().replace(".out", ".err")));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private Path write(String text) {
         try {
             return Files.writeString(dir.resolve("chaos-in-" + files.incrementAndGet()), text);
@@ -397,7 +483,11 @@ class ChaosIT {
         events.computeIfAbsent(event, k -> new AtomicInteger()).incrementAndGet();
     }
 
+    private static Random random() {
+        return RANDOM.get();
+    }
+
     private static <T> T pick(List<T> list) {
-        return list.get(ThreadLocalRandom.current().nextInt(list.size()));
+        return list.get(random().nextInt(list.size()));
     }
 }

@@ -19,23 +19,31 @@ import java.util.Optional;
  * @param root    the root supervisor
  * @param metrics {@code metrics.listen}, or empty: no HTTP listener at all
  * @param drain   {@code shutdown.drain}: how long open leases may finish after SIGTERM or {@code pooly shutdown}
+ * @param log     {@code log}: the daemon's own log level and format
  * @param http    {@code http}, or empty: no HTTP API
  */
 public record PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
-                          Optional<MetricsSettings> metrics, Duration drain, Optional<HttpSettings> http) {
+                          Optional<MetricsSettings> metrics, Duration drain, DaemonLogSettings log,
+                          Optional<HttpSettings> http) {
 
     /** The default for {@code shutdown.drain}. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
 
     /** A config without a metrics listener and with the default drain. */
     public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root) {
-        this(version, file, baseDir, socket, logs, root, Optional.empty(), DEFAULT_DRAIN);
+        this(version, file, baseDir, socket, logs, root, Optional.empty(), DEFAULT_DRAIN, DaemonLogSettings.DEFAULT);
+    }
+
+    /** A config with the default {@code log} section. */
+    public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
+                       Optional<MetricsSettings> metrics, Duration drain) {
+        this(version, file, baseDir, socket, logs, root, metrics, drain, DaemonLogSettings.DEFAULT);
     }
 
     /** A config without an HTTP API. */
     public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
-                       Optional<MetricsSettings> metrics, Duration drain) {
-        this(version, file, baseDir, socket, logs, root, metrics, drain, Optional.empty());
+                       Optional<MetricsSettings> metrics, Duration drain, DaemonLogSettings log) {
+        this(version, file, baseDir, socket, logs, root, metrics, drain, log, Optional.empty());
     }
 
     public PoolyConfig {
@@ -47,6 +55,7 @@ public record PoolyConfig(int version, Path file, Path baseDir, Path socket, Log
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(drain, "drain");
+        Objects.requireNonNull(log, "log");
         Objects.requireNonNull(http, "http");
         if (drain.isNegative()) throw new IllegalArgumentException("drain must not be negative: " + drain);
     }

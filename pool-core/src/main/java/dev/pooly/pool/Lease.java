@@ -23,9 +23,18 @@ import java.time.Duration;
  * is killed and replaced (logged with pool, pid and why), and the checkin itself succeeds. So
  * {@code writeLine(x)} then {@code close()} never hands the answer to {@code x} to the next holder.
  * The lease knows of requests written with {@link #request}, {@link #writeLine} and those declared
- * with {@link #expectAnswers}. Bytes written through {@link #stdin()} without a declaration are raw
- * mode: the pool cannot know an answer is still coming, so a worker that is quiet at the instant of
- * checkin goes back; a holder in raw mode must read what it expects before checking in.
+ * with {@link #expectAnswers}.
+ *
+ * <h2>Uncounted leases: never returned on trust</h2>
+ * Bytes written through {@link #stdin()} while no declared request is owed an answer, and a call to
+ * {@link #process()}, make the lease <em>uncounted</em>: the pool cannot know whether an answer is
+ * still coming (a worker still computing is quiet at that instant). Such a lease's worker goes back
+ * to idle, at checkin or when abandoned with {@link OnAbandon#RETURN}, only if the pool's
+ * {@linkplain PoolHealth health request} proves it quiet: answered with exactly {@code expect} within
+ * the health timeout and nothing unread after it (a worker answers in order, so an answer still owed
+ * comes first and fails the proof). Without a health check, or when the proof fails, the worker is
+ * killed and replaced. Declare raw requests with {@link #expectAnswers} before writing them to keep
+ * the lease counted.
  *
  * <p>The pool looks again just before an idle worker is lent: a worker that wrote output nobody asked
  * for while idle (a late extra line) is replaced, not lent. What remains: output a worker writes
@@ -53,7 +62,8 @@ public interface Lease extends AutoCloseable {
     long pid();
 
     /**
-     * The worker's process handle (for {@code info()}, {@code descendants()}, {@code onExit()}).
+     * The worker's process handle (for {@code info()}, {@code descendants()}, {@code onExit()}). Taking
+     * it makes the lease uncounted (see the class comment): use {@link #pid()} for the worker's identity.
      * Destroying the worker through it is the worker dying: this lease ends with
      * {@link LeaseRevokedException.Reason#WORKER_DIED} and the pool replaces the worker, as for a crash
      * (it counts toward the pool's restart intensity). Prefer {@link #discard()}.

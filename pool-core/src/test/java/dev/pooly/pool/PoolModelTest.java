@@ -73,6 +73,8 @@ class PoolModelTest {
                         .withAction(3, indexed("checkin", PoolUnderTest::checkin))
                         .withAction(1, indexed("discard", PoolUnderTest::discard))
                         .withAction(2, indexed("request", PoolUnderTest::request))
+                        .withAction(1, indexed("raw slow request, then abandoned", (s, i) -> s.rawThenLeave(i, true)))
+                        .withAction(1, indexed("raw slow request, then checked in", (s, i) -> s.rawThenLeave(i, false)))
                         .withAction(1, indexed("kill busy worker", PoolUnderTest::killBusy))
                         .withAction(1, Action.<PoolUnderTest>builder().when(s -> s.idleCount() > 0)
                                 .describeAs("kill idle worker").just(Transformer.mutate("kill idle worker", PoolUnderTest::killIdle)))
@@ -95,8 +97,15 @@ class PoolModelTest {
         };
     }
 
+    /**
+     * The model's worker: {@code cat}, but slow (200 ms) to answer a line holding {@code slow}. A holder
+     * that writes one raw and leaves before the answer leaves a worker quiet at that instant and still
+     * computing: given to the next holder, its next {@link Lease#request} would get that answer.
+     */
+    private static final String WORKER = "while read -r l; do case \"$l\" in *slow*) sleep 0.2;; esac; echo \"$l\"; done";
+
     private PoolUnderTest start(int size, int maxOverflow, PoolStrategy strategy, OnAbandon onAbandon) {
-        PoolSpec spec = cats("model", size, maxOverflow).withStrategy(strategy).withOnAbandon(onAbandon)
+        PoolSpec spec = RunningPool.shells("model", size, maxOverflow, WORKER).withStrategy(strategy).withOnAbandon(onAbandon)
                 // Kills are part of the model's weather, not a reason to restart the whole pool.
                 .withIntensity(Intensity.of(1_000, Duration.ofSeconds(1)));
         PoolUnderTest pool = new PoolUnderTest(RunningPool.start(spec), size, maxOverflow);
@@ -205,6 +214,25 @@ class PoolModelTest {
         void request(int i) {
             String line = "request-" + requests++;
             assertThat(held.get(i).request(line, RunningPool.PATIENCE)).isEqualTo(line);
+        }
+
+        /**
+         * A byte-stream holder that writes a slow request through the raw stdin and leaves before its
+         * answer (abandoning the lease, or checking it in): the pool cannot count that request, so the
+         * worker must be replaced; the model's arithmetic is unchanged, and every later request answers
+         * its own line (checked by {@link #request}).
+         */
+        void rawThenLeave(int i, boolean abandon) {
+            Lease lease = held.remove(i);
+            try {
+                lease.stdin().write(("slow-" + requests++ + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                lease.stdin().flush();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            if (abandon) lease.abandon();
+            else lease.close();
+            Pids.awaitDead(lease.pid());
         }
 
         void killBusy(int i) {

@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.ExitCode;
 import dev.pooly.pool.Pool;
+import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.Supervisor;
 import dev.pooly.supervisor.UnknownChildException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -189,10 +190,19 @@ public final class ControlServer implements AutoCloseable {
 
     private void handle(SocketChannel channel, Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         try (channel) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            RequestLines in = new RequestLines(Channels.newInputStream(channel));
             JsonLines out = new JsonLines(Channels.newOutputStream(channel));
-            String first = in.readLine();
+            String first;
+            try {
+                first = in.readLine();
+            } catch (RequestLines.TooLong e) {
+                // Refused at the limit; the rest of what it sent is never read (closing drops it).
+                LOG.warn("control socket: a client's request line passed {} bytes; refused with 64 and disconnected", e.limit());
+                out.send(error(ExitCode.USAGE, e.getMessage()));
+                return;
+            }
             if (first == null) return;
+            in.limit(RequestLines.MESSAGE_LIMIT);
             JsonNode request;
             try {
                 request = JSON.readTree(first);
@@ -240,7 +250,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** {@code logs}: an ok, the lines, then (without follow) an end message; with follow, until the client leaves. */
-    private void logs(JsonNode request, BufferedReader in, JsonLines out) throws IOException {
+    private void logs(JsonNode request, RequestLines in, JsonLines out) throws IOException {
         String id = request.path("id").asText("");
         java.util.Map<String, Path> files = logFiles.apply(id);
         if (files == null) {
@@ -286,18 +296,43 @@ public final class ControlServer implements AutoCloseable {
         return null;
     }
 
-    /** A lease on a stopped pool fails at once, saying so, instead of waiting out its checkout timeout. */
+    /**
+     * A lease on a pool stopped for good fails at once, saying so, instead of waiting out its checkout
+     * timeout. A pool between two incarnations (its supervisor, or one above it, restarting it after a
+     * crash or a {@code pooly kill}) is not stopped: its callers wait for the next incarnation.
+     */
     static ObjectNode stoppedPool(Supervisor root, String name) {
         // The cheap check first (no status snapshot on the lease path): a running pool's supervisor has not ended.
         var sup = root.supervisor(name);
         if (sup.isPresent() && !sup.get().termination().isDone()) return null;
-        // Ended: stopped for good, or between two incarnations (a restart, whose callers must wait instead).
-        var node = root.status().find(name);
-        if (node.isPresent() && (node.get().state() == dev.pooly.supervisor.NodeStatus.State.STOPPED
-                || node.get().state() == dev.pooly.supervisor.NodeStatus.State.FAILED)) {
-            return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped; `pooly start " + name + "` starts it");
+        // Ended: stopped for good only if it, or a supervisor above it, is settled (stopped on request, or
+        // ended and not restarted). STOPPED alone is also what a restart shows between stop and start.
+        NodeStatus tree = root.status();
+        List<NodeStatus> path = tree.pathTo(name);
+        if (path.isEmpty()) {
+            // Not in the tree: a stopped supervisor above it lists no children. Final only if every
+            // supervisor that hides its children so is settled; one that is restarting may be the pool's.
+            List<NodeStatus> hiding = stoppedSupervisors(tree, new ArrayList<>());
+            if (hiding.isEmpty() || !hiding.stream().allMatch(NodeStatus::settled)) return null;
+            path = hiding;
+        }
+        for (NodeStatus node : path) {
+            if (!node.settled()) continue;
+            String by = node.id().equals(name) ? "" : " (its supervisor " + node.id() + " is stopped)";
+            return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped" + by + "; `pooly start " + node.id() + "` starts it");
         }
         return null;
+    }
+
+    /** The supervisors below {@code node} that are stopped or failed and so list no children. */
+    private static List<NodeStatus> stoppedSupervisors(NodeStatus node,
+                                                                                     List<NodeStatus> found) {
+        for (NodeStatus c : node.children()) {
+            boolean down = c.state() == NodeStatus.State.STOPPED || c.state() == NodeStatus.State.FAILED;
+            if (c.type() == NodeStatus.Type.SUPERVISOR && down && c.children().isEmpty()) found.add(c);
+            else stoppedSupervisors(c, found);
+        }
+        return found;
     }
 
     static ObjectNode control(Supervisor root, String op, String id) {

@@ -236,6 +236,14 @@ public final class PoolCore<W> {
         private volatile int unanswered;
         /** System-clock nanos by which the request in progress must be answered; 0 when none. */
         volatile long requestDeadline;
+        /**
+         * Why the pool cannot count what this lease asked of its worker (bytes written to stdin that no
+         * request accounts for, the process handle taken), or null. Once set, the worker goes back only
+         * if its health request proves it quiet ({@link #proveQuiet}): being quiet at one instant says
+         * nothing about a worker still computing an answer nobody counted. Any non-null value will do,
+         * so two threads setting it at once need no CAS.
+         */
+        private volatile String uncounted;
         /** Guarded by the pool lock. */
         PoolClock.Scheduled leaseTimer;
 
@@ -310,6 +318,11 @@ public final class PoolCore<W> {
         }
 
         int unanswered() { return unanswered; }
+
+        /** The holder did something whose answers the pool cannot count (see {@link #uncounted}). */
+        void uncounted(String what) {
+            if (uncounted == null) uncounted = what;
+        }
 
         /** The exception an operation on this ended lease throws, fresh for the caller's stack. */
         LeaseRevokedException revoked() {
@@ -531,7 +544,7 @@ public final class PoolCore<W> {
                 // on_checkout: a worker that fails its check was replaced by probe(); try again within the time left.
                 if (!checksOnCheckout() || probe(grant)) return grant;
             } else {
-                LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid).log("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
                         settings.name(), grant.worker.pid, noise);
                 grant.end(NOT_LENT);
                 takeBack(grant, "unread output");
@@ -749,8 +762,15 @@ public final class PoolCore<W> {
         String noise = grant.lingering();
         if (noise == null) noise = source.unread(grant.worker.resource);
         if (noise != null) {
-            LOG.warn("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
+            LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid)
+                    .log("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
             takeBack(grant, "not quiet");
+            return;
+        }
+        String untrusted = grant.uncounted;
+        if (untrusted != null && (untrusted = proveQuiet(grant, untrusted)) != null) {
+            LOG.info("pool {}: worker {} not returned {}: its lease {}; replacing it", settings.name(), grant.worker.pid, when, untrusted);
+            takeBack(grant, "uncounted lease");
             return;
         }
         // Made only when the checkin has effects (a worker to stop or start): a plain checkin allocates
@@ -773,7 +793,8 @@ public final class PoolCore<W> {
             if (w.overMemory != null) {
                 w.leaving = ExitReason.MEMORY;
                 lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
-                LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid)
+                        .log("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
                 retire(w, fx = new Effects());
             } else if (w == retiring) {
                 retire(w, fx = new Effects()); // rolled: its replacement is ready and idle or lent already
@@ -787,6 +808,36 @@ public final class PoolCore<W> {
             lock.unlock();
         }
         if (fx != null) fx.run();
+    }
+
+    /**
+     * The worker of ended {@code grant}, whose lease the pool could not count ({@code why}), goes back
+     * only if the pool's health request proves it quiet: answered with exactly {@code expect} within
+     * the health timeout, and nothing unread after it. A worker answers in order, so an answer still
+     * owed to the ended lease comes before the health answer and fails the proof. Null when proven,
+     * else why not. Blocks up to the health timeout, outside the lock, while the books still hold the
+     * worker as lent to {@code grant} (so nobody else can reach it); the timeout kills the worker,
+     * which ends a blocked read.
+     */
+    private String proveQuiet(Grant<W> grant, String why) {
+        PoolHealth h = settings.health();
+        if (h == null) return why + ", and the pool has no health request to prove it quiet";
+        W worker = grant.worker.resource;
+        PoolClock.Scheduled timer = clock.after(h.timeout(), () -> source.kill(worker));
+        String answer;
+        try {
+            answer = source.probe(worker, h.request());
+        } catch (java.io.IOException | RuntimeException e) {
+            return why + ", and its health check failed (" + e.getMessage() + ")";
+        } finally {
+            timer.cancel();
+        }
+        if (!h.expect().equals(answer)) {
+            return why + ", and it answered " + (answer == null ? "nothing" : "'" + answer + "'") + " to the health request '"
+                    + h.request() + "' within " + format(h.timeout()) + ", not '" + h.expect() + "'";
+        }
+        String after = source.unread(worker);
+        return after == null ? null : why + ", and after its health answer it had " + after;
     }
 
     /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
@@ -1013,7 +1064,7 @@ public final class PoolCore<W> {
                 rolling = false;
                 surge--;
                 lastError = "rolling replacement stopped: a worker with the new settings failed to start: " + message;
-                LOG.error("pool {}: {}", settings.name(), lastError);
+                LOG.atError().addKeyValue("pool", settings.name()).log("pool {}: {}", settings.name(), lastError);
                 return;
             }
             if (overflow > 0) overflow--;
@@ -1124,7 +1175,7 @@ public final class PoolCore<W> {
                 // As replace(), but the start waits out the backoff; a waiter waits for it as for any starting worker.
                 starting++;
                 fx.spawnAfter(delay, w.slot);
-                LOG.info("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
+                LOG.atInfo().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid).log("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
                         settings.name(), w.pid, status, delay.toMillis());
             }
         }
@@ -1160,7 +1211,7 @@ public final class PoolCore<W> {
                 lock.unlock();
             }
             if (w.leaving == ExitReason.MEMORY) {
-                LOG.warn("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid).log("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
             }
             fx.run();
         }
@@ -1229,7 +1280,8 @@ public final class PoolCore<W> {
         if (!grant.end(new Ending(Reason.DISCARDED, "was ended: the worker " + why + " (health check)"))) return;
         grant.worker.leaving = ExitReason.HEALTH;
         lastError = "worker " + grant.worker.pid + " " + why + " (health check)";
-        LOG.warn("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
+        LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid)
+                .log("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
         takeBack(grant, "health check: " + why);
     }
 
@@ -1319,7 +1371,7 @@ public final class PoolCore<W> {
         if (!rolling || surging || retiring != null || closed) return;
         if (oldest(true) == null) {
             rolling = false;
-            LOG.info("pool {}: every worker runs the current settings", settings.name());
+            LOG.atInfo().addKeyValue("pool", settings.name()).log("pool {}: every worker runs the current settings", settings.name());
             return;
         }
         surging = true;
@@ -1562,7 +1614,11 @@ public final class PoolCore<W> {
                     LOG.warn("pool {}: worker exit listener failed on {}", settings.name(), exit, e);
                 }
                 if (exit.reason() != ExitReason.CRASH && exit.reason() != ExitReason.STOPPED) {
-                    LOG.info("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
+                    // max_uses and overflow_ttl retire workers as planned, up to once per lease: debug (issue 22).
+                    boolean planned = exit.reason() == ExitReason.MAX_USES || exit.reason() == ExitReason.OVERFLOW_TTL;
+                    (planned ? LOG.atDebug() : LOG.atInfo()).addKeyValue("pool", settings.name())
+                            .addKeyValue("worker", exit.worker()).addKeyValue("pid", exit.pid())
+                            .log("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
                 }
             }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);

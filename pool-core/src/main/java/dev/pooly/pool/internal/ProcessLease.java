@@ -44,7 +44,11 @@ final class ProcessLease implements Lease {
 
     @Override public long pid() { return grant.worker().pid(); }
 
-    @Override public ProcessHandle process() { return grant.resource().process().handle(); }
+    @Override public ProcessHandle process() {
+        // What a holder does with the handle (a signal that makes the worker write) cannot be counted.
+        grant.uncounted("took the worker's process handle");
+        return grant.resource().process().handle();
+    }
 
     @Override public int uses() { return grant.worker().uses(); }
 
@@ -166,9 +170,19 @@ final class ProcessLease implements Lease {
 
     /** The worker's stdin through this lease: closing flushes (closing the pipe would end the worker for every later holder). */
     private final class GuardedStdin extends OutputStream {
+        /**
+         * Bytes written while no declared request is owed an answer are raw: the pool cannot know that
+         * an answer to them is still coming. Declared requests ({@link #expectAnswers}) are counted before
+         * their bytes are written, so their writes find a count above zero.
+         */
+        private void count() {
+            if (grant.unanswered() == 0) grant.uncounted("wrote bytes to the worker's stdin that no request accounts for");
+        }
+
         @Override public void write(int b) throws IOException {
             grant.enter();
             try {
+                count();
                 grant.resource().channel().stdin().write(b);
             } finally {
                 grant.exit();
@@ -178,6 +192,7 @@ final class ProcessLease implements Lease {
         @Override public void write(byte[] b, int off, int len) throws IOException {
             grant.enter();
             try {
+                count();
                 grant.resource().channel().stdin().write(b, off, len);
             } finally {
                 grant.exit();

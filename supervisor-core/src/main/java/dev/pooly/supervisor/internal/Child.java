@@ -25,8 +25,15 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     volatile NodeStatus.State state = NodeStatus.State.STOPPED;
     volatile int restarts;
     volatile String lastError;
-    /** Stopped on request (stopChild): strategies leave it stopped until started again. */
-    boolean heldStopped;
+    /** Stopped on request (stopChild): strategies leave it stopped until started again. Read by status(). */
+    volatile boolean heldStopped;
+    /** Ended, and its restart type does not restart it: stays stopped until started again. Read by status(). */
+    volatile boolean ended;
+
+    /** See {@link NodeStatus#settled()}. */
+    boolean settled() {
+        return heldStopped || ended;
+    }
     long generation;
     /** When the current incarnation started (System.nanoTime); actor thread only. */
     long startedNanos;

@@ -91,7 +91,7 @@ final class ProcessNode extends Child {
     }
 
     @Override NodeStatus status() {
-        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of(), nextRestartMs(), lastExit);
+        return new NodeStatus(id(), NodeStatus.Type.PROCESS, state, pid(), restarts, lastError, List.of(), nextRestartMs(), lastExit, settled());
     }
 
     static ChildStartException startFailure(Throwable cause) {

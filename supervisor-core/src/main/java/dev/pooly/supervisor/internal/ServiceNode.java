@@ -76,7 +76,7 @@ final class ServiceNode extends Child {
     }
 
     @Override NodeStatus status() {
-        return new NodeStatus(id(), NodeStatus.Type.SERVICE, state, 0, restarts, lastError, List.of(), nextRestartMs(), lastExit);
+        return new NodeStatus(id(), NodeStatus.Type.SERVICE, state, 0, restarts, lastError, List.of(), nextRestartMs(), lastExit, settled());
     }
 
     private void stopQuietly(Service service, Duration timeout) {

@@ -380,6 +380,7 @@ public final class SupervisorActor implements Supervisor {
     private void startOne(Child c) {
         if (killed) throw new GiveUp("killed");
         c.restartAtNanos = 0;
+        c.ended = false;
         c.start(); // lastError stays: the last failure remains visible after a successful restart
         c.startedNanos = System.nanoTime();
         publish(new SupervisionEvent.Started(c.path, c.id(), c.pid()));
@@ -410,6 +411,7 @@ public final class SupervisorActor implements Supervisor {
             return;
         }
         if (c.heldStopped || !c.spec.restart().restartsAfter(status)) {
+            c.ended = true;
             c.state = NodeStatus.State.STOPPED;
             return;
         }
@@ -457,6 +459,7 @@ public final class SupervisorActor implements Supervisor {
         for (Child c : affected) {
             if (c.heldStopped) continue;
             if (c != failed && c.spec.restart() == RestartType.TEMPORARY) {
+                c.ended = true;
                 c.state = NodeStatus.State.STOPPED; // OTP: a temporary child is never restarted, not even for a sibling
                 continue;
             }

@@ -87,6 +87,6 @@ final class SupervisorNode extends Child {
     @Override NodeStatus status() {
         SupervisorActor actor = current;
         return new NodeStatus(id(), NodeStatus.Type.SUPERVISOR, state, 0, restarts, lastError,
-                actor == null || state == NodeStatus.State.STOPPED ? List.of() : actor.childStatuses(), nextRestartMs(), lastExit);
+                actor == null || state == NodeStatus.State.STOPPED ? List.of() : actor.childStatuses(), nextRestartMs(), lastExit, settled());
     }
 }
