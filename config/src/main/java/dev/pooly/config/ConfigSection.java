@@ -10,12 +10,14 @@ import java.util.SequencedSet;
  * keys: the loader rejects any other, and a test holds {@code pooly.schema.json} to it. Immutable.
  */
 public enum ConfigSection {
-    TOP_LEVEL("the top level", "version", "control", "logs", "metrics", "shutdown", "supervisor"),
+    TOP_LEVEL("the top level", "version", "control", "logs", "log", "metrics", "shutdown", "supervisor"),
     CONTROL("control", "socket"),
     METRICS("metrics", "listen"),
     /** The top-level {@code shutdown} (the daemon's), not a child's {@code shutdown} value. */
     DAEMON_SHUTDOWN("shutdown", "drain"),
     LOGS("logs", "dir", "max_bytes", "backups", "to"),
+    /** The daemon's own log ({@code log}), not its children's output ({@code logs}). */
+    LOG("log", "level", "format"),
     SUPERVISOR("supervisor", "id", "strategy", "max_restarts", "max_seconds", "children"),
     /** An item of {@code children}: exactly one of these keys. */
     CHILD("a child entry", "process", "pool", "supervisor"),

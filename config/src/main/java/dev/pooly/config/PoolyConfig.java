@@ -19,16 +19,23 @@ import java.util.Optional;
  * @param root    the root supervisor
  * @param metrics {@code metrics.listen}, or empty: no HTTP listener at all
  * @param drain   {@code shutdown.drain}: how long open leases may finish after SIGTERM or {@code pooly shutdown}
+ * @param log     {@code log}: the daemon's own log level and format
  */
 public record PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
-                          Optional<MetricsSettings> metrics, Duration drain) {
+                          Optional<MetricsSettings> metrics, Duration drain, DaemonLogSettings log) {
 
     /** The default for {@code shutdown.drain}. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
 
     /** A config without a metrics listener and with the default drain. */
     public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root) {
-        this(version, file, baseDir, socket, logs, root, Optional.empty(), DEFAULT_DRAIN);
+        this(version, file, baseDir, socket, logs, root, Optional.empty(), DEFAULT_DRAIN, DaemonLogSettings.DEFAULT);
+    }
+
+    /** A config with the default {@code log} section. */
+    public PoolyConfig(int version, Path file, Path baseDir, Path socket, LogSettings logs, SupervisorNode root,
+                       Optional<MetricsSettings> metrics, Duration drain) {
+        this(version, file, baseDir, socket, logs, root, metrics, drain, DaemonLogSettings.DEFAULT);
     }
 
     public PoolyConfig {
@@ -40,6 +47,7 @@ public record PoolyConfig(int version, Path file, Path baseDir, Path socket, Log
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(drain, "drain");
+        Objects.requireNonNull(log, "log");
         if (drain.isNegative()) throw new IllegalArgumentException("drain must not be negative: " + drain);
     }
 

@@ -32,6 +32,7 @@ class ConfigurationDocTest {
         objects.put("top level", schema);
         objects.put("control", schema.get("properties").get("control"));
         objects.put("logs", schema.get("properties").get("logs"));
+        objects.put("log", schema.get("properties").get("log"));
         objects.put("metrics", schema.get("properties").get("metrics"));
         objects.put("shutdown", schema.get("properties").get("shutdown"));
         objects.put("supervisor", defs.get("supervisor"));

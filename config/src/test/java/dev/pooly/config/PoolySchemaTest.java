@@ -154,6 +154,7 @@ class PoolySchemaTest {
             case TOP_LEVEL -> "";
             case CONTROL -> "/properties/control";
             case LOGS -> "/properties/logs";
+            case LOG -> "/properties/log";
             case METRICS -> "/properties/metrics";
             case DAEMON_SHUTDOWN -> "/properties/shutdown";
             case SUPERVISOR -> "/$defs/supervisor";

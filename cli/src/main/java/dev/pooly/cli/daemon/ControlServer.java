@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.ExitCode;
 import dev.pooly.pool.Pool;
+import dev.pooly.supervisor.NodeStatus;
 import dev.pooly.supervisor.Supervisor;
 import dev.pooly.supervisor.UnknownChildException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -166,10 +167,19 @@ public final class ControlServer implements AutoCloseable {
 
     private void handle(SocketChannel channel, Supervisor root, Map<String, Pool> pools, CompletableFuture<String> shutdown) {
         try (channel) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            RequestLines in = new RequestLines(Channels.newInputStream(channel));
             JsonLines out = new JsonLines(Channels.newOutputStream(channel));
-            String first = in.readLine();
+            String first;
+            try {
+                first = in.readLine();
+            } catch (RequestLines.TooLong e) {
+                // Refused at the limit; the rest of what it sent is never read (closing drops it).
+                LOG.warn("control socket: a client's request line passed {} bytes; refused with 64 and disconnected", e.limit());
+                out.send(error(ExitCode.USAGE, e.getMessage()));
+                return;
+            }
             if (first == null) return;
+            in.limit(RequestLines.MESSAGE_LIMIT);
             JsonNode request;
             try {
                 request = JSON.readTree(first);
@@ -217,7 +227,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** {@code logs}: an ok, the lines, then (without follow) an end message; with follow, until the client leaves. */
-    private void logs(JsonNode request, BufferedReader in, JsonLines out) throws IOException {
+    private void logs(JsonNode request, RequestLines in, JsonLines out) throws IOException {
         String id = request.path("id").asText("");
         java.util.Map<String, Path> files = logFiles.apply(id);
         if (files == null) {
@@ -274,16 +284,16 @@ public final class ControlServer implements AutoCloseable {
         if (sup.isPresent() && !sup.get().termination().isDone()) return null;
         // Ended: stopped for good only if it, or a supervisor above it, is settled (stopped on request, or
         // ended and not restarted). STOPPED alone is also what a restart shows between stop and start.
-        dev.pooly.supervisor.NodeStatus tree = root.status();
-        java.util.List<dev.pooly.supervisor.NodeStatus> path = tree.pathTo(name);
+        NodeStatus tree = root.status();
+        List<NodeStatus> path = tree.pathTo(name);
         if (path.isEmpty()) {
             // Not in the tree: a stopped supervisor above it lists no children. Final only if every
             // supervisor that hides its children so is settled; one that is restarting may be the pool's.
-            java.util.List<dev.pooly.supervisor.NodeStatus> hiding = stoppedSupervisors(tree, new java.util.ArrayList<>());
-            if (hiding.isEmpty() || !hiding.stream().allMatch(dev.pooly.supervisor.NodeStatus::settled)) return null;
+            List<NodeStatus> hiding = stoppedSupervisors(tree, new ArrayList<>());
+            if (hiding.isEmpty() || !hiding.stream().allMatch(NodeStatus::settled)) return null;
             path = hiding;
         }
-        for (dev.pooly.supervisor.NodeStatus node : path) {
+        for (NodeStatus node : path) {
             if (!node.settled()) continue;
             String by = node.id().equals(name) ? "" : " (its supervisor " + node.id() + " is stopped)";
             return error(ExitCode.UNAVAILABLE, "pool " + name + " is stopped" + by + "; `pooly start " + node.id() + "` starts it");
@@ -292,11 +302,11 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** The supervisors below {@code node} that are stopped or failed and so list no children. */
-    private static java.util.List<dev.pooly.supervisor.NodeStatus> stoppedSupervisors(dev.pooly.supervisor.NodeStatus node,
-                                                                                     java.util.List<dev.pooly.supervisor.NodeStatus> found) {
-        for (dev.pooly.supervisor.NodeStatus c : node.children()) {
-            boolean down = c.state() == dev.pooly.supervisor.NodeStatus.State.STOPPED || c.state() == dev.pooly.supervisor.NodeStatus.State.FAILED;
-            if (c.type() == dev.pooly.supervisor.NodeStatus.Type.SUPERVISOR && down && c.children().isEmpty()) found.add(c);
+    private static List<NodeStatus> stoppedSupervisors(NodeStatus node,
+                                                                                     List<NodeStatus> found) {
+        for (NodeStatus c : node.children()) {
+            boolean down = c.state() == NodeStatus.State.STOPPED || c.state() == NodeStatus.State.FAILED;
+            if (c.type() == NodeStatus.Type.SUPERVISOR && down && c.children().isEmpty()) found.add(c);
             else stoppedSupervisors(c, found);
         }
         return found;

@@ -5,6 +5,7 @@ import dev.pooly.config.ChildNode;
 import dev.pooly.config.ConfigException;
 import dev.pooly.config.ConfigSection;
 import dev.pooly.config.Location;
+import dev.pooly.config.DaemonLogSettings;
 import dev.pooly.config.LogSettings;
 import dev.pooly.config.MetricsSettings;
 import dev.pooly.config.LogTarget;
@@ -109,6 +110,7 @@ public final class ConfigReader {
         Path socket = new SectionReader(ConfigSection.CONTROL, control, top.location(), problems)
                 .path("socket", SOCKET, baseDir);
         LogSettings logs = logs(reader.mapping("logs").orElse(empty(top)));
+        DaemonLogSettings log = reader.mapping("log").map(this::log).orElse(DaemonLogSettings.DEFAULT);
         Optional<MetricsSettings> metrics = reader.mapping("metrics").flatMap(this::metrics);
         Duration drain = reader.mapping("shutdown")
                 .map(m -> new SectionReader(ConfigSection.DAEMON_SHUTDOWN, m, m.location(), problems).duration("drain", PoolyConfig.DEFAULT_DRAIN))
@@ -120,7 +122,15 @@ public final class ConfigReader {
         }
         return nodeMapping(supervisor.get())
                 .map(mapping -> new PoolyConfig(1, file, baseDir, socket, logs, supervisor(supervisor.get(), mapping, true),
-                        metrics, drain));
+                        metrics, drain, log));
+    }
+
+    /** {@code log: {level, format}}: the daemon's own log. */
+    private DaemonLogSettings log(Mapping mapping) {
+        SectionReader reader = new SectionReader(ConfigSection.LOG, mapping, mapping.location(), problems);
+        return new DaemonLogSettings(
+                reader.choice("level", DaemonLogSettings.Level.values(), DaemonLogSettings.DEFAULT.level()),
+                reader.choice("format", DaemonLogSettings.Format.values(), DaemonLogSettings.DEFAULT.format()));
     }
 
     private void version(SectionReader reader) {

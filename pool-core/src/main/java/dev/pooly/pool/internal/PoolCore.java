@@ -544,7 +544,7 @@ public final class PoolCore<W> {
                 // on_checkout: a worker that fails its check was replaced by probe(); try again within the time left.
                 if (!checksOnCheckout() || probe(grant)) return grant;
             } else {
-                LOG.warn("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid).log("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
                         settings.name(), grant.worker.pid, noise);
                 grant.end(NOT_LENT);
                 takeBack(grant, "unread output");
@@ -762,7 +762,8 @@ public final class PoolCore<W> {
         String noise = grant.lingering();
         if (noise == null) noise = source.unread(grant.worker.resource);
         if (noise != null) {
-            LOG.warn("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
+            LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid)
+                    .log("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
             takeBack(grant, "not quiet");
             return;
         }
@@ -792,7 +793,8 @@ public final class PoolCore<W> {
             if (w.overMemory != null) {
                 w.leaving = ExitReason.MEMORY;
                 lastError = "worker " + w.pid + " " + w.overMemory + "; replaced at checkin";
-                LOG.warn("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid)
+                        .log("pool {}: worker {} {}; replacing it at checkin", settings.name(), w.pid, w.overMemory);
                 retire(w, fx = new Effects());
             } else if (w == retiring) {
                 retire(w, fx = new Effects()); // rolled: its replacement is ready and idle or lent already
@@ -1062,7 +1064,7 @@ public final class PoolCore<W> {
                 rolling = false;
                 surge--;
                 lastError = "rolling replacement stopped: a worker with the new settings failed to start: " + message;
-                LOG.error("pool {}: {}", settings.name(), lastError);
+                LOG.atError().addKeyValue("pool", settings.name()).log("pool {}: {}", settings.name(), lastError);
                 return;
             }
             if (overflow > 0) overflow--;
@@ -1173,7 +1175,7 @@ public final class PoolCore<W> {
                 // As replace(), but the start waits out the backoff; a waiter waits for it as for any starting worker.
                 starting++;
                 fx.spawnAfter(delay, w.slot);
-                LOG.info("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
+                LOG.atInfo().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid).log("pool {}: worker {} {} after a short run; its replacement starts in {} ms (backoff)",
                         settings.name(), w.pid, status, delay.toMillis());
             }
         }
@@ -1209,7 +1211,7 @@ public final class PoolCore<W> {
                 lock.unlock();
             }
             if (w.leaving == ExitReason.MEMORY) {
-                LOG.warn("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
+                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", w.pid).log("pool {}: idle worker {} {}; replacing it", settings.name(), w.pid, why);
             }
             fx.run();
         }
@@ -1278,7 +1280,8 @@ public final class PoolCore<W> {
         if (!grant.end(new Ending(Reason.DISCARDED, "was ended: the worker " + why + " (health check)"))) return;
         grant.worker.leaving = ExitReason.HEALTH;
         lastError = "worker " + grant.worker.pid + " " + why + " (health check)";
-        LOG.warn("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
+        LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid)
+                .log("pool {}: worker {} {}; replacing it (health check)", settings.name(), grant.worker.pid, why);
         takeBack(grant, "health check: " + why);
     }
 
@@ -1368,7 +1371,7 @@ public final class PoolCore<W> {
         if (!rolling || surging || retiring != null || closed) return;
         if (oldest(true) == null) {
             rolling = false;
-            LOG.info("pool {}: every worker runs the current settings", settings.name());
+            LOG.atInfo().addKeyValue("pool", settings.name()).log("pool {}: every worker runs the current settings", settings.name());
             return;
         }
         surging = true;
@@ -1611,7 +1614,11 @@ public final class PoolCore<W> {
                     LOG.warn("pool {}: worker exit listener failed on {}", settings.name(), exit, e);
                 }
                 if (exit.reason() != ExitReason.CRASH && exit.reason() != ExitReason.STOPPED) {
-                    LOG.info("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
+                    // max_uses and overflow_ttl retire workers as planned, up to once per lease: debug (issue 22).
+                    boolean planned = exit.reason() == ExitReason.MAX_USES || exit.reason() == ExitReason.OVERFLOW_TTL;
+                    (planned ? LOG.atDebug() : LOG.atInfo()).addKeyValue("pool", settings.name())
+                            .addKeyValue("worker", exit.worker()).addKeyValue("pid", exit.pid())
+                            .log("pool {}: worker {} (pid {}) ended: {}", settings.name(), exit.worker(), exit.pid(), exit.reason().label());
                 }
             }
             if (kill != null) for (Worker<W> w : kill) source.kill(w.resource);

@@ -1,0 +1,130 @@
+package dev.pooly.cli.daemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A client's JSON lines on the control socket, each at most a stated number of bytes. A line that
+ * passes its limit is refused as soon as the limit is passed ({@link TooLong}): the bytes after it are
+ * never read, so a client that sends 20 MB without a newline costs the daemon the limit and no more.
+ * After {@link TooLong} the connection is of no further use: the caller answers 64 and closes it.
+ *
+ * <p>The first line of a connection (the request) may be {@link #REQUEST_LIMIT}; the lines of a lease
+ * session after it {@link #MESSAGE_LIMIT}, room for the largest frame a pool takes (contract section
+ * 5, framing {@code max}, default 16 MiB) as JSON. A line ends at {@code \n}, a {@code \r} before it
+ * is dropped, and the bytes are UTF-8 (malformed bytes become U+FFFD, as an {@code InputStreamReader}
+ * makes them). A last line without {@code \n} before end of stream is still a line.
+ *
+ * <p>Not thread-safe: one reader thread per connection, which is how the control server and a lease
+ * session use it ({@link #ready} is asked by that same thread).
+ */
+final class RequestLines {
+    /** The first line of a connection: a request such as {@code {"op":"lease",...}} is well under 1 KiB. */
+    static final int REQUEST_LIMIT = 1 << 20;
+    /** Later lines of a lease session: a 16 MiB frame, JSON-escaped or base64, and the message around it. */
+    static final int MESSAGE_LIMIT = 32 << 20;
+
+    private final InputStream in;
+    private final byte[] buffer = new byte[8192];
+    private int pos;
+    private int end;
+    /** The part of a line read so far that did not fit in {@link #buffer}'s window; grown up to the limit. */
+    private byte[] line = new byte[256];
+    private int limit = REQUEST_LIMIT;
+
+    RequestLines(InputStream in) {
+        this.in = in;
+    }
+
+    /** The limit for the lines {@link #readLine()} reads from now on. */
+    void limit(int bytes) {
+        this.limit = bytes;
+    }
+
+    /** The next line without its end, or null at end of stream. {@link TooLong} once it passes the limit. */
+    String readLine() throws IOException {
+        int length = 0;
+        while (true) {
+            if (pos == end && !fill()) {
+                return length == 0 ? null : text(line, 0, length);
+            }
+            int newline = indexOf(buffer, pos, end);
+            int stop = newline < 0 ? end : newline;
+            int piece = stop - pos;
+            if ((long) length + piece > limit) {
+                pos = end; // what we hold of the line is dropped with it
+                throw new TooLong(limit);
+            }
+            if (newline >= 0 && length == 0) {
+                // The usual case: the whole line is in the buffer, no copy.
+                String text = text(buffer, pos, piece);
+                pos = newline + 1;
+                return text;
+            }
+            if (length + piece > line.length) line = Arrays.copyOf(line, Math.min(limit, Math.max(length + piece, line.length * 2)));
+            System.arraycopy(buffer, pos, line, length, piece);
+            length += piece;
+            pos = stop;
+            if (newline >= 0) {
+                pos = newline + 1;
+                String text = text(line, 0, length);
+                if (line.length > 64 * 1024) line = new byte[256]; // a long line's copy is not kept for the connection's life
+                return text;
+            }
+        }
+    }
+
+    /** One byte, or -1 at end of stream (for a client that only has to be watched for leaving). */
+    int read() throws IOException {
+        if (pos == end && !fill()) return -1;
+        return buffer[pos++] & 0xff;
+    }
+
+    /** Whether a byte can be read without blocking: more of the client's pipelined lines are here. */
+    boolean ready() {
+        if (pos < end) return true;
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buffer, 0, buffer.length);
+        if (n <= 0) return false;
+        pos = 0;
+        end = n;
+        return true;
+    }
+
+    private static int indexOf(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) if (bytes[i] == '\n') return i;
+        return -1;
+    }
+
+    private static String text(byte[] bytes, int from, int length) {
+        if (length > 0 && bytes[from + length - 1] == '\r') length--;
+        return new String(bytes, from, length, StandardCharsets.UTF_8);
+    }
+
+    /** A line passed its limit; nothing after the limit was read. */
+    static final class TooLong extends IOException {
+        private final int limit;
+
+        TooLong(int limit) {
+            super("line longer than " + describe(limit) + " (" + limit + " bytes), the limit for "
+                    + (limit == REQUEST_LIMIT ? "a request line" : "a lease message line")
+                    + "; refused without reading the rest, and this connection is closed");
+            this.limit = limit;
+        }
+
+        int limit() { return limit; }
+
+        private static String describe(int bytes) {
+            return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : bytes % 1024 == 0 ? (bytes >> 10) + " KiB" : bytes + " bytes";
+        }
+    }
+}
