@@ -96,9 +96,11 @@ public final class Containment {
         CATCH_ALL = daemon == null ? null : daemon.resolve("daemon");
         MODE = daemon == null ? Mode.SESSION_TRACKING : Mode.CGROUP;
         if (MODE == Mode.CGROUP) {
-            LOG.info("containment: cgroup (v2, {}): each process and supervisor in a cgroup of its own; launch: {}",
-                    DAEMON_GROUP, Launcher.launchPath());
-            if (!favorsDynamicMoves()) {
+            LOG.info("containment: cgroup (v2, {}): each process and supervisor in a cgroup of its own; launch: {}; placement: {}",
+                    DAEMON_GROUP, Launcher.launchPath(), Launcher.placement().equals("clone_into_cgroup")
+                            ? "clone_into_cgroup (each child is born in its cgroup: posix_spawnattr_setcgroup_np)"
+                            : "migrate (each child is moved into its cgroup after the spawn)");
+            if (Launcher.placement().equals("migrate") && !favorsDynamicMoves()) {
                 LOG.info("cgroup2 is mounted without favordynmods: moving each new child into its cgroup waits for an RCU "
                         + "grace period (about 10 ms per start or restart); `mount -o remount,favordynmods <cgroup2 mount>` "
                         + "(Linux >= 6.0) removes that cost (see docs/production.md)");
@@ -306,7 +308,7 @@ public final class Containment {
     }
 
     /** The cgroup of one process incarnation. Thread-safe (see the class comment). */
-    static final class Group {
+    static final class Group implements SpawnPath.Placer {
         private final Path dir;
         /** Its kind: its supervisor's directory and its name stem (see {@link #newGroup}). */
         private final Path kind;
@@ -326,11 +328,13 @@ public final class Containment {
 
         Path dir() { return dir; }
 
+        @Override public Path cgroup() { return dir; }
+
         /**
          * Moves {@code pid}, just spawned into this JVM's cgroup, into this one; then whatever it forked
          * meanwhile that is still in the JVM's cgroup (descendants of {@code pid} by parent pid).
          */
-        void place(long pid) throws IOException {
+        @Override public void place(long pid) throws IOException {
             Set<Long> moved = new HashSet<>();
             moved.add(pid);
             try {
