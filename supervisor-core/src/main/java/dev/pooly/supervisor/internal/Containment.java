@@ -285,7 +285,10 @@ public final class Containment {
         // A supervisor's directory: its spares go first, on every try, since a process cgroup emptied
         // meanwhile may just have become one (the race this repeat closes).
         if (kind == null) dropSpares(dir);
-        if (kind != null && group.killing.get() == 0 && CREATED.contains(kind.getParent()) && !populated(dir)
+        // No spares where children are born in their cgroup: Linux (seen on 6.18) SIGKILLs a child
+        // cloned into a cgroup that had a cgroup.kill before (its kill sequence differs from the parent's).
+        if (kind != null && group.killing.get() == 0 && !Launcher.placement().equals("clone_into_cgroup")
+                && CREATED.contains(kind.getParent()) && !populated(dir)
                 && SPARES.putIfAbsent(kind, dir) == null) {
             return;
         }
