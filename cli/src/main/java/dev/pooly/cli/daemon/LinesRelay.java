@@ -1,0 +1,266 @@
+package dev.pooly.cli.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pooly.cli.ExitCode;
+import dev.pooly.pool.Lease;
+import dev.pooly.pool.LeaseTimeoutException;
+import dev.pooly.pool.PoolException;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static dev.pooly.cli.daemon.LeaseSession.LOG;
+import static dev.pooly.cli.daemon.LeaseSession.available;
+import static dev.pooly.cli.daemon.LeaseSession.format;
+import static dev.pooly.cli.daemon.LeaseSession.preview;
+
+/**
+ * The {@code lines} relay: the client's {@code {"line":...}} messages are pipelined to the worker's
+ * stdin, counted in the {@link SessionState} before they are written, and the worker's answer lines
+ * relayed back in order; {@code checkin} drains the outstanding answers, then the reader returns the
+ * worker if it is quiet. Output with nothing outstanding ends the lease replacing the worker.
+ *
+ * <p>Threads: {@link #readRequests} on the connection thread, {@link #readAnswers} on one platform
+ * reader thread; they share only the session's {@link SessionState} (and the client's
+ * {@link ControlServer.JsonLines}, which has its own lock).
+ */
+final class LinesRelay implements Relay {
+    /** An idle lines lease looks for unasked output and a dead worker this often. */
+    private static final long IDLE_POLL_NANOS = Duration.ofMillis(20).toNanos();
+
+    private final LeaseSession session;
+    private final SessionState state;
+    private final Lease lease;
+
+    LinesRelay(LeaseSession session) {
+        this.session = session;
+        this.state = session.state;
+        this.lease = session.lease;
+    }
+
+    @Override
+    public void run() {
+        Thread reader = Threads.startReader("pooly-lease-" + lease.pid(), this::readAnswers);
+        try {
+            readRequests();
+        } finally {
+            LeaseSession.join(reader);
+        }
+    }
+
+    /** The connection thread: the client's messages, until the client goes or the lease ended. */
+    private void readRequests() {
+        OutputStream stdin = new BufferedOutputStream(lease.stdin(), 16 * 1024);
+        while (true) {
+            String text;
+            try {
+                text = session.client.readLine();
+            } catch (RequestLines.TooLong e) {
+                refuse(e.getMessage());
+                return;
+            } catch (IOException e) {
+                text = null;
+            }
+            if (text == null) {
+                clientGone();
+                return;
+            }
+            JsonNode message;
+            try {
+                message = ControlServer.JSON.readTree(text);
+            } catch (IOException e) {
+                refuse("not a JSON message: " + e.getMessage());
+                return;
+            }
+            if (message.has("line")) {
+                if (!request(message.get("line"), stdin)) return;
+            } else {
+                LeaseSession.flushQuietly(stdin);
+                String op = message.path("op").asText("");
+                switch (op) {
+                    case "checkin" -> {
+                        SessionState.Phase before = state.beginCheckin();
+                        if (before == SessionState.Phase.ENDED) return;
+                        if (before == SessionState.Phase.CHECKING_IN) {
+                            refuse("nothing may follow checkin");
+                            return;
+                        }
+                        // Keep reading: the client may still die while its answers are drained.
+                    }
+                    case "discard" -> {
+                        session.discardedByClient();
+                        return;
+                    }
+                    default -> {
+                        refuse("unknown message " + text + "; a lease session takes {\"line\":...}, {\"op\":\"checkin\"} or {\"op\":\"discard\"}");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** One {@code {"line":...}} message: counted, then written. False when the session is over. */
+    private boolean request(JsonNode line, OutputStream stdin) {
+        if (!line.isTextual()) {
+            refuse("\"line\" must be a string, was " + line);
+            return false;
+        }
+        String value = line.asText();
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+            refuse("a request line must not contain a line break (\\n or \\r); it was refused and reached no worker");
+            return false;
+        }
+        SessionState.Phase now = state.countRequest();
+        if (now == SessionState.Phase.ENDED) return false;
+        if (now == SessionState.Phase.CHECKING_IN) {
+            refuse("nothing may follow checkin");
+            return false;
+        }
+        try {
+            // The pool counts it too: a checkin with its answer unread then replaces the worker.
+            lease.expectAnswers(1);
+            stdin.write(value.getBytes(StandardCharsets.UTF_8));
+            stdin.write('\n');
+            if (!session.client.ready()) stdin.flush();
+        } catch (IOException | PoolException e) {
+            session.endReplacing("worker " + lease.pid() + " stopped reading its stdin (" + e.getMessage() + ")",
+                    ControlServer.error(ExitCode.FAILURE, "pool " + session.pool.name() + ": worker " + lease.pid()
+                            + " stopped reading its stdin (" + e.getMessage() + ")"));
+        }
+        return true;
+    }
+
+    /**
+     * The reader thread: answers in order while requests are outstanding; otherwise watches for
+     * output nobody asked for, the worker's death, and the end of the lease; returns the worker when
+     * the lease ends that way.
+     */
+    private void readAnswers() {
+        InputStream stdout = lease.stdout();
+        while (true) {
+            // Read before the count (in nextStep): output seen with nothing outstanding was there before
+            // any request was written, since a request is counted before it is written.
+            int available = available(stdout);
+            SessionState.Step step;
+            try {
+                step = state.nextStep(available, IDLE_POLL_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            switch (step) {
+                case STOP -> {
+                    return;
+                }
+                case RETURN -> {
+                    returnWorker(state.returned(), stdout);
+                    return;
+                }
+                case ANSWER -> {
+                    if (!relayAnswer(stdout)) return;
+                }
+                case UNASKED -> {
+                    unaskedOutput(stdout, "after its last answer");
+                    return;
+                }
+                case IDLE -> {
+                    if (!lease.isAlive()) {
+                        session.workerGone(null);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads one answer and relays it; false when the session is over. */
+    private boolean relayAnswer(InputStream stdout) {
+        Duration deadline = state.oldestDeadline();
+        String answer;
+        try {
+            // The pool enforces the deadline: past it, it kills the worker (ending this read) and the lease
+            // ends with REQUEST_TIMEOUT, which is what its metrics and log then say.
+            answer = deadline == null ? lease.readLine() : lease.readLine(deadline);
+        } catch (LeaseTimeoutException e) {
+            Duration timeout = session.requestTimeout;
+            session.endReplacing("missed its request timeout " + format(timeout), ControlServer.error(ExitCode.TEMPORARY_FAILURE,
+                    "pool " + session.pool.name() + ": request timeout: worker " + lease.pid() + " did not answer within "
+                            + format(timeout) + "; it was killed and is replaced"));
+            return false;
+        } catch (PoolException | IllegalStateException e) {
+            session.workerGone(e.getMessage());
+            return false;
+        }
+        SessionState.Answered answered = state.answerRead();
+        if (answered == SessionState.Answered.ENDED) return false; // replaced meanwhile (timeout, client gone): the answer is nobody's
+        try {
+            // Flush unless more answers are already waiting: batches bursts, keeps single requests prompt.
+            session.out.write(ControlServer.JSON.createObjectNode().put("line", answer),
+                    answered == SessionState.Answered.LAST || available(stdout) == 0);
+            return true;
+        } catch (IOException e) {
+            // The client went while its answer was on the way: the request was outstanding for it.
+            session.endReplacing("its client vanished before receiving an answer", null);
+            return false;
+        }
+    }
+
+    /** The reader ended the lease as a return: confirm a checkin, then return the worker if it is still quiet. */
+    private void returnWorker(SessionState.Return how, InputStream stdout) {
+        if (how == SessionState.Return.CHECKIN) {
+            try {
+                session.out.send(ControlServer.ok().put("checked_in", true));
+            } catch (IOException e) {
+                how = SessionState.Return.ABANDON; // it never learnt that its checkin was done
+            }
+        }
+        // Looked at again after the confirmation's write: a surplus line written right after the answer
+        // is caught here or by the pool's own looks at checkin and before it lends the worker again.
+        // No sleep to wait for one: that would cost every lease its length under load.
+        int unread = available(stdout);
+        if (unread > 0) {
+            LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
+                    session.pool.name(), lease.pid(), preview(stdout, unread));
+            session.discardQuietly();
+        } else if (how == SessionState.Return.ABANDON) {
+            LOG.warn("pool {}: client holding worker {} vanished with nothing outstanding; on_abandon {} applies",
+                    session.pool.name(), lease.pid(), session.pool.spec().onAbandon().name().toLowerCase(java.util.Locale.ROOT));
+            lease.abandon();
+        } else {
+            lease.close();
+        }
+        session.hangUp();
+    }
+
+    private void unaskedOutput(InputStream stdout, String when) {
+        int unread = available(stdout);
+        String what = preview(stdout, unread);
+        session.endReplacing("wrote output nobody asked for " + when + " (" + what + ")", ControlServer.error(ExitCode.FAILURE,
+                "pool " + session.pool.name() + ": worker " + lease.pid() + " wrote output nobody asked for " + when + " (" + what
+                        + "); answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced"));
+    }
+
+    private void clientGone() {
+        if (state.endByClient(SessionState.Return.ABANDON) == SessionState.ClientEnd.MID_REQUEST) {
+            session.endReplacing("its client vanished with a request outstanding", null);
+        }
+    }
+
+    /** Refuses a client message with code 64; the lease ends: its worker returns if nothing is outstanding, else it is replaced. */
+    private void refuse(String why) {
+        SessionState.ClientEnd end = state.endByClient(SessionState.Return.REFUSED);
+        if (end == SessionState.ClientEnd.ALREADY_ENDED) return;
+        ObjectNode refusal = session.error(ExitCode.USAGE, why);
+        if (end == SessionState.ClientEnd.MID_REQUEST) {
+            session.endReplacing("its client broke the protocol with a request outstanding", refusal);
+        } else {
+            session.sendQuietly(refusal);
+        }
+    }
+}
