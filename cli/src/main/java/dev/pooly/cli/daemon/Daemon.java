@@ -141,11 +141,29 @@ public final class Daemon {
     }
 
     private static void log(SupervisionEvent event) {
-        switch (event) {
-            case SupervisionEvent.Exited e when e.status().abnormal() -> LOG.warn("{}", e);
-            case SupervisionEvent.StartFailed e -> LOG.error("{}", e);
-            case SupervisionEvent.GaveUp e -> LOG.error("{}", e);
-            default -> LOG.info("{}", event);
-        }
+        org.slf4j.event.Level level = switch (event) {
+            case SupervisionEvent.Exited e when e.status().abnormal() -> org.slf4j.event.Level.WARN;
+            case SupervisionEvent.StartFailed e -> org.slf4j.event.Level.ERROR;
+            case SupervisionEvent.GaveUp e -> org.slf4j.event.Level.ERROR;
+            default -> org.slf4j.event.Level.INFO;
+        };
+        if (!LOG.isEnabledForLevel(level)) return;
+        // node and pid as fields of their own for log.format: json (the text line has them in the message).
+        String node = switch (event) {
+            case SupervisionEvent.Started e -> e.id();
+            case SupervisionEvent.Exited e -> e.id();
+            case SupervisionEvent.Restarting e -> e.id();
+            case SupervisionEvent.StartFailed e -> e.id();
+            case SupervisionEvent.GaveUp e -> e.id();
+            default -> event.path();
+        };
+        var line = LOG.atLevel(level).addKeyValue("node", node);
+        long pid = switch (event) {
+            case SupervisionEvent.Started e -> e.pid();
+            case SupervisionEvent.Exited e -> e.pid();
+            default -> 0;
+        };
+        if (pid > 0) line = line.addKeyValue("pid", pid);
+        line.log("{}", event);
     }
 }
