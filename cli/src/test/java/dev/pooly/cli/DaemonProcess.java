@@ -93,6 +93,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code pooly daemon -c config} without waiting for anything. */
     static DaemonProcess launch(Path config) {
+        return launch(config, Map.of());
+    }
+
+    /** As {@link #launch(Path)}, with {@code env} added to the daemon's environment (say, {@code NOTIFY_SOCKET}). */
+    static DaemonProcess launch(Path config, Map<String, String> env) {
         Path dir = config.getParent();
         Path socket;
         try {
@@ -103,12 +108,13 @@ final class DaemonProcess implements AutoCloseable {
         int run = RUNS.incrementAndGet();
         Path log = dir.resolve("daemon-" + run + ".err");
         try {
-            Process process = new ProcessBuilder(pooly("daemon", "-c", config.toString()))
+            ProcessBuilder builder = new ProcessBuilder(pooly("daemon", "-c", config.toString()))
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(dir.resolve("daemon-" + run + ".out").toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
             return new DaemonProcess(config, socket, log, process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
