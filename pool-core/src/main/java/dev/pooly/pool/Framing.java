@@ -45,6 +45,11 @@ public sealed interface Framing {
     /** How frames of this kind are written and read. */
     FrameCodec codec();
 
+    /** The first 200 bytes of {@code bytes}, escaped ({@code \\n}, {@code \\0}, {@code \\xNN}), "..." if cut: how errors show a frame. */
+    static String escape(byte[] bytes, int length) {
+        return dev.pooly.pool.internal.frames.FrameBuffer.escape(bytes, 0, Math.min(length, bytes.length));
+    }
+
     /** Today's behaviour: one line each way. */
     static Framing line() {
         return new Line(DEFAULT_MAX);

@@ -174,6 +174,13 @@ public interface Lease extends AutoCloseable {
         return new String(readFrame(deadline), java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /**
+     * Bytes of the worker's output not read yet: buffered here plus what its pipe holds, with filler
+     * between frames (JSON's whitespace) skipped. Never blocks; 0 once the lease has ended. Read by
+     * the thread that reads answers (it may consume filler).
+     */
+    int unreadOutput();
+
     /** Requests written or declared through this lease and not yet answered by {@link #readLine()}. */
     int unanswered();
 

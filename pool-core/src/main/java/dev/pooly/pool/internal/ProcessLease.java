@@ -210,6 +210,21 @@ final class ProcessLease implements Lease {
 
     @Override public int unanswered() { return grant.unanswered(); }
 
+    @Override public int unreadOutput() {
+        try {
+            grant.enter();
+        } catch (RuntimeException ended) {
+            return 0;
+        }
+        try {
+            return grant.resource().channel().unread();
+        } catch (IOException e) {
+            return 0;
+        } finally {
+            grant.exit();
+        }
+    }
+
     private static void checkOneLine(String line) {
         if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("a request is one line: it must not contain line breaks");
