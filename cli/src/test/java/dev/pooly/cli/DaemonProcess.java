@@ -93,6 +93,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code pooly daemon -c config} without waiting for anything. */
     static DaemonProcess launch(Path config, String... daemonOptions) {
+        return launch(config, Map.of(), daemonOptions);
+    }
+
+    /** As {@link #launch(Path, String...)}, with {@code env} added to the daemon's environment (say, {@code NOTIFY_SOCKET}). */
+    static DaemonProcess launch(Path config, Map<String, String> env, String... daemonOptions) {
         Path dir = config.getParent();
         Path socket;
         try {
@@ -105,12 +110,13 @@ final class DaemonProcess implements AutoCloseable {
         try {
             List<String> args = new ArrayList<>(List.of("daemon", "-c", config.toString()));
             args.addAll(List.of(daemonOptions));
-            Process process = new ProcessBuilder(pooly(args.toArray(String[]::new)))
+            ProcessBuilder builder = new ProcessBuilder(pooly(args.toArray(String[]::new)))
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(dir.resolve("daemon-" + run + ".out").toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
             return new DaemonProcess(config, socket, log, process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
