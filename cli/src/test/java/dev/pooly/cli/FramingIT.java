@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FramingIT {
     private static final String PACKET4 = """
-            import struct, sys
+            import struct, sys, time
             inp, out = sys.stdin.buffer, sys.stdout.buffer
             while True:
                 head = inp.read(4)
@@ -33,6 +33,8 @@ class FramingIT {
                 p = inp.read(struct.unpack('>I', head)[0])
                 with open(sys.argv[1], 'ab') as heard: heard.write(p + b'\\n')
                 if p == b'huge': out.write(struct.pack('>I', 10000000) + b'xyz')
+                elif p == b'slow':
+                    time.sleep(1); out.write(struct.pack('>I', 4) + b'wols')
                 elif p == b'surplus': out.write(struct.pack('>I', 1) + b'a' + struct.pack('>I', 1) + b'b')
                 else: out.write(struct.pack('>I', len(p)) + p[::-1])
                 out.flush()
@@ -183,6 +185,17 @@ class FramingIT {
         assertThat(run.out()).startsWith("a\n");
         if (run.exit() != 0) assertThat(run.err()).contains("surplus answer frame", "first bytes: \"\\0\\0\\0\\x01b\"");
         assertThat(daemon.cli("call", "bin", "cba").out()).isEqualTo("abc\n"); // never the surplus 'b'
+    }
+
+    @Test
+    void aClientThatLeavesMidRequestNeverHandsItsAnswerOn() {
+        long before;
+        try (ProtocolClient client = ProtocolClient.lease(daemon.socket(), "bin")) {
+            before = client.pid();
+            client.send(DaemonProcess.JSON.createObjectNode().put("frame", "slow"));
+        } // gone before the answer: the worker owes it to nobody, so it is replaced
+        DaemonProcess.await().until(() -> !daemon.workerPids("bin").contains(before) && daemon.workerPids("bin").size() == 1);
+        assertThat(daemon.cli("call", "bin", "cba").out()).isEqualTo("abc\n");
     }
 
     @Test
