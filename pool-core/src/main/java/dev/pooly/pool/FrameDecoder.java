@@ -17,6 +17,20 @@ public interface FrameDecoder {
     /** How many bytes of an unfinished frame were consumed: 0 when none (end of stream between frames is fine). */
     long pending();
 
+    /**
+     * The unfilled part of a payload whose length is known (a packet's, a {@code Content-Length} body),
+     * for a reader that fills it straight from the pipe, or null. Never more than the frame still needs,
+     * so a reader that writes into it reads nothing past the frame. Optional: null by default.
+     */
+    default ByteBuffer unfilled() {
+        return null;
+    }
+
+    /** After {@code n} bytes were written at {@link #unfilled()}'s position: the payload once complete, else null. */
+    default byte[] filled(int n) {
+        throw new IllegalStateException("this decoder has no unfilled payload");
+    }
+
     /** The first bytes of the frame consumed so far, escaped, at most 200: for the error of a truncated frame. */
     String firstBytes();
 }

@@ -71,7 +71,18 @@ public final class WorkerChannel {
                 if (frame != null) return frame;
             }
             pos = lim = 0;
-            int n = stdout.read(buf, 0, buf.length);
+            java.nio.ByteBuffer direct = decoder.unfilled();
+            if (direct != null && direct.remaining() >= buf.length) {
+                // A large known-length payload: read straight into it (no copy, one syscall per pipe-full),
+                // never past it, so nothing of the next frame is taken.
+                int n = stdout.read(direct.array(), direct.arrayOffset() + direct.position(), direct.remaining());
+                if (n > 0) {
+                    byte[] frame = decoder.filled(n);
+                    if (frame != null) return frame;
+                    continue;
+                }
+            }
+            int n = direct != null && direct.remaining() >= buf.length ? -1 : stdout.read(buf, 0, buf.length);
             if (n <= 0) {
                 if (decoder.pending() == 0) return null;
                 throw new dev.pooly.pool.FrameException(framing.kind() + " frame: cut short by the end of the worker's output after "

@@ -79,6 +79,15 @@ public final class ContentLengthCodec implements FrameCodec {
                 length = n;
             }
 
+            @Override public ByteBuffer unfilled() {
+                return body == null ? null : ByteBuffer.wrap(body, filled, body.length - filled);
+            }
+
+            @Override public byte[] filled(int n) {
+                filled += n;
+                return filled == body.length ? body : null;
+            }
+
             @Override public long pending() { return header.size() + filled; }
 
             @Override public String firstBytes() { return header.shown(); }

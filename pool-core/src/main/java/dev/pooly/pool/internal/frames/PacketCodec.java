@@ -57,6 +57,15 @@ public final class PacketCodec implements FrameCodec {
                 return filled == body.length ? body : null;
             }
 
+            @Override public ByteBuffer unfilled() {
+                return body == null ? null : ByteBuffer.wrap(body, filled, body.length - filled);
+            }
+
+            @Override public byte[] filled(int n) {
+                filled += n;
+                return filled == body.length ? body : null;
+            }
+
             @Override public long pending() { return header.size() + filled; }
 
             @Override public String firstBytes() {
