@@ -176,7 +176,9 @@ class SystemdNotifyIT {
         daemon = DaemonProcess.launch(DaemonProcess.writeConfig(dir, TREE),
                 Map.of("NOTIFY_SOCKET", systemd.address(), "WATCHDOG_USEC", "400000"));
         await().failFast("the daemon exited", () -> !daemon.isRunning()).until(() -> systemd.with("WATCHDOG=1").size() >= 2);
-        assertThat(warnings(daemon.log())).singleElement().asString()
+        // On a loaded machine a 100 ms probe may miss too (a warning of its own, which is the point of the
+        // warning asserted here): only the interval's warning is counted.
+        assertThat(warnings(daemon.log()).stream().filter(w -> w.startsWith("WATCHDOG_USEC=")).toList()).singleElement().asString()
                 .startsWith("WATCHDOG_USEC=400000 (400 ms) is too short to honour").contains("pinging every 200 ms anyway");
         assertThat(daemon.terminate()).isZero();
     }
