@@ -1,0 +1,28 @@
+package dev.pooly.pool.internal;
+
+/** A worker's life in the pool: its states and the moves between them ({@link #canBecome}), which {@link Worker#to} checks. */
+public enum WorkerState {
+    /** Started and ready, not yet placed (only inside {@code ready()}, under the lock). */
+    STARTING,
+    /** On the idle list. */
+    IDLE,
+    /** Lent: {@link Worker#lease} is its active or just-ended lease. */
+    BUSY,
+    /** Found dead by the pool; still counted until its exit is seen, which accounts for it. */
+    DYING,
+    /** Stopped by the pool (dismissed, retired, killed): already off the books. */
+    LEAVING,
+    /** Its exit was seen. Final. */
+    GONE;
+
+    boolean canBecome(WorkerState next) {
+        return switch (this) {
+            case STARTING -> next == IDLE || next == LEAVING;
+            case IDLE -> next == BUSY || next == DYING || next == LEAVING || next == GONE;
+            case BUSY -> next == IDLE || next == DYING || next == LEAVING || next == GONE;
+            case DYING -> next == LEAVING || next == GONE;
+            case LEAVING -> next == GONE;
+            case GONE -> false;
+        };
+    }
+}
