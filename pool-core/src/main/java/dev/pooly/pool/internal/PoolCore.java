@@ -38,26 +38,21 @@ import java.util.function.Consumer;
  * failed and will be retried. Transitions run under {@link #lock}, each O(1); anything slow (spawn,
  * stop, kill, a peek at a worker's pipe) happens outside it.
  *
- * <p>Two state machines, both with checked transitions:
- * <ul>
- * <li>A worker ({@link WorkerState}): {@code STARTING -> IDLE <-> BUSY}; from IDLE or BUSY to
- *     {@code DYING} (found dead, exit not yet seen) or {@code LEAVING} (the pool stops it: off the books
- *     at once); every path ends in {@code GONE} when its exit is seen. Changed under the lock only.</li>
- * <li>A lease ({@link Grant}): {@code ACTIVE -> ended(reason)}, once, by compare-and-set, so the holder
- *     (checkin, discard, abandon) and the pool (lease_timeout, request deadline, worker death, close)
- *     race and exactly one wins. A worker points at its current lease; a lease never points anywhere
- *     but at its worker, and a new lease is a new object, so no lease can revive or reset another.</li>
- * </ul>
+ * <p>Two state machines, both with checked transitions: a worker's ({@link WorkerState}, changed
+ * under the lock only by {@link Worker#to}) and a lease's ({@link Grant}: {@code ACTIVE -> ended},
+ * once, by compare-and-set, so the holder and the pool race and exactly one wins).
+ *
+ * <p>The parts, each driven by this class and changing the books only under its lock:
+ * {@link LeaseDesk} (checkout and the endings of a lease, outside the lock), {@link WaitQueue} (FIFO
+ * hand-off and its cancellation race), {@link WorkerLifecycle} (a worker's start, failed start and
+ * exit), {@link Reload} (resize and rolling replacement), {@link Sweeper} (request deadlines,
+ * abandoned leases), {@link HealthChecks}, {@link MemorySampler}, {@link Slots} and {@link Effects}
+ * (what a transition does after unlocking).
  *
  * <p>A worker goes back to idle only when it is quiet: its lease ended, no operation on the lease is
  * in progress, no request written through the lease is unanswered, and {@link WorkerSource#unread}
  * finds nothing unread. Otherwise it is killed and replaced. The same peek is made again just before
  * an idle worker is lent; see {@link dev.pooly.pool.Lease} for the window that remains.
- *
- * <p>Waiters park on their own {@link CompletableFuture}. Handing a worker over is
- * {@code complete(grant)} and cancelling is {@code completeExceptionally(CANCELLED)}: whichever
- * comes first wins, so a worker handed to a caller at the instant its wait times out is never lost
- * (poolboy #64/#70).
  *
  * <p>Thread-safe. See {@link #checkout} for interrupts; {@link #close} fails waiters and ends leases
  * with {@link Reason#POOL_CLOSED}.
@@ -124,9 +119,11 @@ public final class PoolCore<W> {
     // ---- the parts
     final WorkerLifecycle<W> life = new WorkerLifecycle<>(this);
     final Reload<W> reload = new Reload<>(this);
+    final LeaseDesk<W> desk = new LeaseDesk<>(this);
     final HealthChecks<W> health;
     final MemorySampler<W> memory;
-    private final PoolClock.Scheduled sweeper;
+    final Sweeper<W> sweeper = new Sweeper<>(this);
+    private final PoolClock.Scheduled sweeps;
 
     public PoolCore(Settings settings, WorkerSource<W> source, Consumer<String> onGiveUp) {
         this(settings, source, onGiveUp, PoolClock.SYSTEM);
@@ -144,7 +141,7 @@ public final class PoolCore<W> {
         this.onGiveUp = onGiveUp;
         this.clock = clock;
         this.crashes = new RestartWindow(settings.intensity());
-        this.sweeper = clock.every(Sweeper.PERIOD, new Sweeper<>(this)::sweep);
+        this.sweeps = clock.every(Sweeper.PERIOD, sweeper::sweep);
         this.health = new HealthChecks<>(this, settings);
         this.memory = new MemorySampler<>(this, settings);
     }
@@ -170,55 +167,7 @@ public final class PoolCore<W> {
 
     // ---- checkout ---------------------------------------------------------------------------------
 
-    /**
-     * Checks out a worker, waiting up to {@code timeout} in FIFO order; with {@code block} false,
-     * answers null at once when the pool is full (no idle worker and no overflow left). A worker with
-     * unread output is replaced instead of lent, and the caller tries again within its time.
-     *
-     * <p>Interrupt: the caller leaves the queue; a worker handed over in that same instant is checked
-     * back in; {@link PoolInterruptedException} is thrown with the flag set.
-     */
-    public Grant<W> checkout(Duration timeout, boolean block) {
-        Grant<W> grant;
-        try {
-            grant = checkoutOnce(timeout, block);
-            // Outside the lock: a peek at the pipe is a system call. The worker is BUSY, so nobody else sees it meanwhile.
-            if (grant != null && (source.unread(grant.worker.resource) != null || health.checksOnCheckout())) grant = checkoutPastNoise(grant, timeout, block);
-        } catch (PoolTimeoutException e) {
-            listener.checkout(PoolListener.CheckoutResult.TIMEOUT, timeout.toNanos());
-            throw e;
-        } catch (RuntimeException e) {
-            listener.checkout(PoolListener.CheckoutResult.ERROR, 0);
-            throw e;
-        }
-        // No clock read here: the wait is 0 unless the caller queued (await measured it).
-        if (grant == null) listener.checkout(PoolListener.CheckoutResult.FULL, 0);
-        else listener.checkout(PoolListener.CheckoutResult.OK, grant.worker.waitedNanos);
-        return grant;
-    }
-
-    /** The slow path: {@code grant}'s worker wrote output nobody asked for; replace it and try again within the time left. */
-    private Grant<W> checkoutPastNoise(Grant<W> grant, Duration timeout, boolean block) {
-        // The first attempt's time is not known here (the fast path does not read the clock); a retry
-        // only ever follows a protocol violation, and each costs the caller at most one more timeout.
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String noise = source.unread(grant.worker.resource);
-            if (noise == null) {
-                // on_checkout: a worker that fails its check was replaced by probe(); try again within the time left.
-                if (!health.checksOnCheckout() || health.probe(grant)) return grant;
-            } else {
-                LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid).log("pool {}: worker {} wrote output nobody asked for while idle ({}); replacing it instead of lending it",
-                        settings.name(), grant.worker.pid, noise);
-                grant.end(Ending.NOT_LENT);
-                takeBack(grant, "unread output");
-            }
-            grant = checkoutOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), block);
-            if (grant == null) return null;
-        }
-    }
-
-    private Grant<W> checkoutOnce(Duration timeout, boolean block) {
+    Grant<W> checkoutOnce(Duration timeout, boolean block) {
         WaitQueue.Waiter<Grant<W>> waiter;
         int spawn = -1;
         // Two callers must never pop the same idle worker, nor both take the last overflow slot.
@@ -251,38 +200,10 @@ public final class PoolCore<W> {
             lock.unlock();
         }
         if (spawn >= 0) life.spawn(spawn);
-        return await(waiter, timeout);
+        return desk.await(waiter, timeout);
     }
 
-    private Grant<W> await(WaitQueue.Waiter<Grant<W>> waiter, Duration timeout) {
-        // Only a queued caller of a listened-to pool needs the clock; the fast path never gets here.
-        boolean timed = listener != PoolListener.NONE;
-        long since = timed ? System.nanoTime() : 0;
-        Grant<W> grant;
-        try {
-            grant = waiter.await(timeout.toNanos());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            grant = waiter.cancelOrTake();
-            if (grant != null) checkin(grant); // handed over in the same instant: back it goes
-            else dequeue(waiter);
-            throw new PoolInterruptedException("pool " + settings.name() + ": interrupted while waiting for a worker");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof PoolException p) throw rethrown(p);
-            throw new PoolException("pool " + settings.name() + ": " + cause, cause);
-        } catch (CancellationException e) {
-            throw new PoolException("pool " + settings.name() + ": checkout cancelled");
-        }
-        if (grant == null) {
-            dequeue(waiter);
-            throw new PoolTimeoutException("pool " + settings.name() + ": no worker available within " + format(timeout));
-        }
-        if (timed) grant.worker.waitedNanos = System.nanoTime() - since;
-        return grant;
-    }
-
-    private void dequeue(WaitQueue.Waiter<Grant<W>> w) {
+    void dequeue(WaitQueue.Waiter<Grant<W>> w) {
         // A waiter that timed out leaves the queue under the lock, so no checkin hands it a worker afterwards.
         lock.lock();
         try {
@@ -290,15 +211,6 @@ public final class PoolCore<W> {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** A fresh exception for this caller's stack, keeping the type and message. */
-    private static PoolException rethrown(PoolException p) {
-        return switch (p) {
-            case WorkerStartException s -> new WorkerStartException(s.getMessage(), s);
-            case PoolClosedException c -> new PoolClosedException(c.getMessage(), c);
-            default -> new PoolException(p.getMessage(), p);
-        };
     }
 
 
@@ -315,7 +227,7 @@ public final class PoolCore<W> {
         w.uses++;
         busy++;
         if (!settings.leaseTimeout().isZero()) {
-            grant.leaseTimer = clock.after(settings.leaseTimeout(), () -> revoke(grant, new Ending(Reason.LEASE_TIMEOUT,
+            grant.leaseTimer = clock.after(settings.leaseTimeout(), () -> desk.revoke(grant, new Ending(Reason.LEASE_TIMEOUT,
                     "was revoked after lease_timeout " + format(settings.leaseTimeout()) + "; the worker was killed")));
         }
         return grant;
@@ -348,69 +260,35 @@ public final class PoolCore<W> {
     // ---- checkin, discard, abandon, revoke -------------------------------------------------------
 
     /**
-     * The holder checks its lease in. The worker goes back only if quiet (see the class comment);
-     * otherwise it is replaced. A lease the pool already ended is accepted silently.
-     *
-     * @throws IllegalStateException the lease was already checked in or discarded by its holder
+     * Checks out a worker, waiting up to {@code timeout} in FIFO order; with {@code block} false,
+     * answers null at once when the pool is full (no idle worker and no overflow left). See
+     * {@link LeaseDesk#checkout}.
      */
+    public Grant<W> checkout(Duration timeout, boolean block) {
+        return desk.checkout(timeout, block);
+    }
+
+    /** The holder checks its lease in; see {@link LeaseDesk#checkin}. */
     public void checkin(Grant<W> grant) {
-        owned(grant);
-        if (!grant.end(Ending.CHECKED_IN)) {
-            Reason why = grant.endReason();
-            if (why == Reason.CHECKED_IN) {
-                throw new IllegalStateException("lease on worker " + grant.worker.pid + " of pool " + settings.name()
-                        + " was already checked in: you most likely called close() twice");
-            }
-            return;
-        }
-        giveBack(grant, "at checkin");
+        desk.checkin(grant);
     }
 
-    /** The holder knows the worker is broken: kill it and replace it. */
+    /** The holder knows the worker is broken: kill it and replace it; see {@link LeaseDesk#discard}. */
     public void discard(Grant<W> grant) {
-        owned(grant);
-        if (!grant.end(Ending.DISCARDED)) {
-            Reason why = grant.endReason();
-            if (why == Reason.CHECKED_IN || why == Reason.DISCARDED) {
-                throw new IllegalStateException("lease on worker " + grant.worker.pid + " of pool " + settings.name()
-                        + " has already ended (" + why.label() + "): discard() after close() or discard()");
-            }
-            return;
-        }
-        takeBack(grant, "discarded by its holder");
+        desk.discard(grant);
     }
 
-    /** The holder vanished (or said so): apply {@code on_abandon}. A lease that already ended is left alone. */
+    /** The holder vanished (or said so): {@code on_abandon} applies; see {@link LeaseDesk#abandon}. */
     public void abandon(Grant<W> grant) {
-        owned(grant);
-        if (!grant.end(Ending.ABANDONED)) return;
-        if (settings.onAbandon() == OnAbandon.RETURN) giveBack(grant, "when abandoned");
-        else takeBack(grant, "abandoned (on_abandon: replace)");
+        desk.abandon(grant);
     }
 
-    /** The pool ends {@code grant} with {@code why} and kills its worker (lease_timeout, a request deadline). */
-    void revoke(Grant<W> grant, Ending why) {
-        if (!grant.end(why)) return;
-        takeBack(grant, why.reason().label());
-    }
-
-    /** Returns the worker of ended {@code grant} to the pool if it is quiet, else replaces it. */
-    private void giveBack(Grant<W> grant, String when) {
-        // Outside the lock: the lease has ended, so no new operation can start (see Grant.enter).
-        String noise = grant.lingering();
-        if (noise == null) noise = source.unread(grant.worker.resource);
-        if (noise != null) {
-            LOG.atWarn().addKeyValue("pool", settings.name()).addKeyValue("pid", grant.worker.pid)
-                    .log("pool {}: worker {} not quiet {} ({}); replacing it", settings.name(), grant.worker.pid, when, noise);
-            takeBack(grant, "not quiet");
-            return;
-        }
-        String untrusted = grant.uncountedWhy();
-        if (untrusted != null && (untrusted = health.proveQuiet(grant, untrusted)) != null) {
-            LOG.info("pool {}: worker {} not returned {}: its lease {}; replacing it", settings.name(), grant.worker.pid, when, untrusted);
-            takeBack(grant, "uncounted lease");
-            return;
-        }
+    /**
+     * The books' side of giving back the worker of ended {@code grant}, found quiet: idle again (to a
+     * waiter, the idle list, or out if it is over memory, rolled or used up), or DYING if it died a
+     * moment ago. Nothing if the pool took it back meanwhile.
+     */
+    void returnIdle(Grant<W> grant) {
         // Made only when the checkin has effects (a worker to stop or start): a plain checkin allocates
         // nothing beyond the lease (the escape analysis cannot remove it, Effects.run() is too large).
         Effects<W> fx = null;
@@ -459,7 +337,7 @@ public final class PoolCore<W> {
             unlend(w);
             if (w.leaving == null) {
                 // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
-                w.leaving = source.alive(w.resource) ? exitReasonOf(grant.endReason()) : ExitReason.CRASH;
+                w.leaving = source.alive(w.resource) ? Ending.exitReasonOf(grant.endReason()) : ExitReason.CRASH;
             }
             retire(w, fx);
             fx.kill(w);
@@ -468,26 +346,6 @@ public final class PoolCore<W> {
         }
         fx.run();
         LOG.debug("pool {}: worker {} killed and replaced ({})", settings.name(), grant.worker.pid, why);
-    }
-
-    /** Why a worker whose lease ended with {@code reason} is killed and replaced. */
-    private static ExitReason exitReasonOf(Reason reason) {
-        return switch (reason) {
-            case ABANDONED -> ExitReason.ABANDONED;
-            case LEASE_TIMEOUT -> ExitReason.LEASE_TIMEOUT;
-            case REQUEST_TIMEOUT -> ExitReason.REQUEST_TIMEOUT;
-            case WORKER_DIED -> ExitReason.CRASH;
-            case POOL_CLOSED -> ExitReason.STOPPED;
-            // The holder discarded it, or it was not quiet (output nobody asked for): the pool killed it.
-            case CHECKED_IN, DISCARDED -> ExitReason.KILLED;
-        };
-    }
-
-    private void owned(Grant<W> grant) {
-        if (grant.pool != this) {
-            throw new IllegalStateException("that lease belongs to pool " + grant.pool.settings.name()
-                    + " (or an earlier incarnation of it), not to pool " + settings.name());
-        }
     }
 
     /**
@@ -516,7 +374,7 @@ public final class PoolCore<W> {
                 return fx;
             }
             long seq = w.idleSeq = ++idleSeq;
-            clock.after(settings.overflowTtl(), () -> expireOverflow(w, seq));
+            clock.after(settings.overflowTtl(), () -> sweeper.expireOverflow(w, seq));
         }
         idle.addFirst(w);
         return fx;
@@ -524,23 +382,6 @@ public final class PoolCore<W> {
 
     private Effects<W> orNew(Effects<W> fx) {
         return fx != null ? fx : new Effects<>(this);
-    }
-
-    private void expireOverflow(Worker<W> w, long seq) {
-        Effects<W> fx = new Effects<>(this);
-        // A checkout may have taken the worker since this timer was set (idleSeq says so).
-        lock.lock();
-        try {
-            // Lent and returned since this timer was set: a later timer owns it now.
-            if (w.state != WorkerState.IDLE || w.idleSeq != seq || overflow == 0) return;
-            idle.remove(w);
-            overflow--;
-            w.leaving = ExitReason.OVERFLOW_TTL;
-            dismiss(w, fx);
-        } finally {
-            lock.unlock();
-        }
-        fx.run();
     }
 
     /** The pool stops {@code w} (not on the idle list): it is gone from the books now. Under the lock. */
@@ -628,7 +469,7 @@ public final class PoolCore<W> {
         } finally {
             lock.unlock();
         }
-        sweeper.cancel();
+        sweeps.cancel();
         health.cancel();
         memory.cancel();
         fx.run();
@@ -659,13 +500,7 @@ public final class PoolCore<W> {
         }
         List<PoolStatus.Worker> workers = new ArrayList<>();
         for (Worker<W> w : live) {
-            PoolStatus.WorkerState shown = switch (w.state) {
-                case STARTING -> PoolStatus.WorkerState.STARTING;
-                case IDLE -> PoolStatus.WorkerState.IDLE;
-                case BUSY -> PoolStatus.WorkerState.BUSY;
-                case DYING, LEAVING, GONE -> PoolStatus.WorkerState.STOPPING;
-            };
-            workers.add(new PoolStatus.Worker(w.pid, shown, w.uses, w.id, w.slot));
+            workers.add(new PoolStatus.Worker(w.pid, w.state.shown(), w.uses, w.id, w.slot));
         }
         workers.sort(java.util.Comparator.comparingLong(PoolStatus.Worker::pid));
         for (int i = 0; i < startingN; i++) workers.add(new PoolStatus.Worker(0, PoolStatus.WorkerState.STARTING, 0));

@@ -1,6 +1,7 @@
 package dev.pooly.pool.internal;
 
 import dev.pooly.pool.LeaseRevokedException.Reason;
+import dev.pooly.supervisor.ExitReason;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +52,28 @@ final class Sweeper<W> {
         for (Grant<W> grant : due) {
             long deadline = grant.requestDeadline;
             if (deadline != 0 && now - deadline > 0) {
-                core.revoke(grant, new Ending(Reason.REQUEST_TIMEOUT, "is void: the worker gave no answer within the request's deadline and was killed"));
+                core.desk.revoke(grant, new Ending(Reason.REQUEST_TIMEOUT, "is void: the worker gave no answer within the request's deadline and was killed"));
             } else {
                 core.abandon(grant);
             }
         }
+    }
+
+    /** overflow_ttl: an overflow worker idle since its stay {@code seq} began leaves, unless it was lent meanwhile. Under the pool lock. */
+    void expireOverflow(Worker<W> w, long seq) {
+        Effects<W> fx = new Effects<>(core);
+        // A checkout may have taken the worker since this timer was set (idleSeq says so).
+        core.lock.lock();
+        try {
+            // Lent and returned since this timer was set: a later timer owns it now.
+            if (w.state != WorkerState.IDLE || w.idleSeq != seq || core.overflow == 0) return;
+            core.idle.remove(w);
+            core.overflow--;
+            w.leaving = ExitReason.OVERFLOW_TTL;
+            core.dismiss(w, fx);
+        } finally {
+            core.lock.unlock();
+        }
+        fx.run();
     }
 }

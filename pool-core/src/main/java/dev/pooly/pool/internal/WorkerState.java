@@ -25,4 +25,14 @@ public enum WorkerState {
             case GONE -> false;
         };
     }
+
+    /** The state as status shows it. */
+    dev.pooly.pool.PoolStatus.WorkerState shown() {
+        return switch (this) {
+            case STARTING -> dev.pooly.pool.PoolStatus.WorkerState.STARTING;
+            case IDLE -> dev.pooly.pool.PoolStatus.WorkerState.IDLE;
+            case BUSY -> dev.pooly.pool.PoolStatus.WorkerState.BUSY;
+            case DYING, LEAVING, GONE -> dev.pooly.pool.PoolStatus.WorkerState.STOPPING;
+        };
+    }
 }
