@@ -199,6 +199,7 @@ public final class ControlServer implements AutoCloseable {
                     ObjectNode refused = refusal(root, pools, op, id);
                     out.send(refused != null ? refused : control(root, op, id));
                 }
+                case "ping" -> out.send(ok()); // liveness: the systemd watchdog's probe
                 case "reload" -> out.send(reload.apply("pooly reload"));
                 case "scale" -> out.send(scale.apply(request));
                 case "logs" -> logs(request, in, out);
