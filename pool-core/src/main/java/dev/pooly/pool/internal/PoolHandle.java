@@ -132,7 +132,7 @@ public final class PoolHandle implements Pool {
         if (closedForGood != null) throw new PoolClosedException(closedForGood.getMessage(), closedForGood);
         PoolCore<PooledProcess> c = core;
         if (c == null || c.isClosed()) return Optional.empty();
-        PoolCore.Grant<PooledProcess> grant = c.checkout(spec.checkoutTimeout(), false);
+        Grant<PooledProcess> grant = c.checkout(spec.checkoutTimeout(), false);
         return grant == null ? Optional.empty() : Optional.of(new ProcessLease(grant));
     }
 

@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A lease on a worker process: the public face of one {@link PoolCore.Grant}, which holds the
+ * A lease on a worker process: the public face of one {@link Grant}, which holds the
  * lease's state. Every operation, raw stream calls included, is bracketed by
- * {@link PoolCore.Grant#enter()}/{@link PoolCore.Grant#exit()}, so an ended lease can never reach the
+ * {@link Grant#enter()}/{@link Grant#exit()}, so an ended lease can never reach the
  * worker again. A {@link Cleaner} abandons the lease if it becomes unreachable while still active.
  * Thread-safety as documented on {@link Lease}.
  */
@@ -22,19 +22,19 @@ final class ProcessLease implements Lease {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProcessLease.class);
     private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("pooly-lease-cleaner").daemon(true).factory());
 
-    private final PoolCore.Grant<PooledProcess> grant;
+    private final Grant<PooledProcess> grant;
     private final Cleaner.Cleanable cleanable;
     private final OutputStream stdin;
     private final InputStream stdout;
 
     /** The cleaning action: it must not reach the lease, or the lease would never become unreachable. */
-    private record Reclaim(PoolCore.Grant<PooledProcess> grant) implements Runnable {
+    private record Reclaim(Grant<PooledProcess> grant) implements Runnable {
         @Override public void run() {
             grant.pool().abandon(grant); // does nothing if the lease already ended
         }
     }
 
-    ProcessLease(PoolCore.Grant<PooledProcess> grant) {
+    ProcessLease(Grant<PooledProcess> grant) {
         this.grant = grant;
         this.cleanable = CLEANER.register(this, new Reclaim(grant));
         this.stdin = new GuardedStdin();
