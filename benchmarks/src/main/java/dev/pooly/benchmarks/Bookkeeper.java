@@ -5,6 +5,7 @@ import dev.pooly.pool.OnAbandon;
 import dev.pooly.pool.PoolListener;
 import dev.pooly.pool.PoolStrategy;
 import dev.pooly.pool.internal.PoolClock;
+import dev.pooly.pool.internal.Grant;
 import dev.pooly.pool.internal.PoolCore;
 import dev.pooly.pool.internal.WorkerSource;
 import dev.pooly.supervisor.ExitStatus;
@@ -96,7 +97,7 @@ abstract sealed class Bookkeeper {
 
         @SuppressWarnings("unchecked")
         @Override void checkin(Object resource) {
-            core.checkin((PoolCore.Grant<Object>) resource);
+            core.checkin((Grant<Object>) resource);
         }
 
         @Override void close() {

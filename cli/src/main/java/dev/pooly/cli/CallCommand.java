@@ -26,10 +26,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * round trip per line, not a connection.
  */
 @Command(name = "call", mixinStandardHelpOptions = true,
-        description = {"Checks out a worker of POOL, writes the request line (REQUEST, or each line of stdin in turn),",
-                "prints each response line, and checks the worker in. Exit 1 if the worker dies mid-call."},
+        description = {"Checks out a worker of POOL, writes the request (REQUEST, or each line of stdin in turn),",
+                "prints each answer, and checks the worker in. Exit 1 if the worker dies mid-call or answers a bad frame.",
+                "On a pool with a framing (until, json, packet, content_length, nul) each request is one frame and each",
+                "answer's payload is printed followed by a newline (with -0: a NUL); -0 splits stdin at NUL bytes,",
+                "--input FILE sends a whole file as one frame. A request the framing cannot carry exits 64."},
         footer = {"", "Examples:", "  pooly call upper hello -c pooly.yaml", "  seq 1 1000 | pooly call upper -c pooly.yaml",
-                "  pooly call upper --no-wait hi -c pooly.yaml   # exit 75 if the pool is full"})
+                "  pooly call upper --no-wait hi -c pooly.yaml   # exit 75 if the pool is full",
+                "  pooly call sql 'select * from t;' -c pooly.yaml   # until: every row of the answer",
+                "  pooly call bin --input image.png -c pooly.yaml > out.bin",
+                "  printf 'a\\0b\\0' | pooly call nulpool -0 -c pooly.yaml"})
 final class CallCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @ParentCommand Pooly pooly;
@@ -47,6 +53,14 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "REQUEST", description = "One request line; without it, stdin is read line by line.")
     String request;
 
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "Send FILE's bytes as one request frame ('-': all of stdin); the answer is printed as it came.")
+    java.nio.file.Path input;
+
+    @Option(names = {"-0", "--null"},
+            description = "Requests on stdin are separated by NUL bytes, and each answer is followed by a NUL: binary-safe.")
+    boolean nul;
+
     @Override public Integer call() {
         return run(spec.commandLine().getOut());
     }
@@ -56,7 +70,13 @@ final class CallCommand implements Callable<Integer> {
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
             Map<String, Object> lease = this.lease.request(pool, "lines");
             if (requestTimeout != null && !requestTimeout.isZero()) lease.put("request_timeout_ms", Math.max(1, requestTimeout.toMillis()));
-            client.call(lease);
+            Map<String, Object> leased = client.call(lease);
+            Object framing = leased.getOrDefault("framing", "line");
+            if (input != null || nul || !"line".equals(framing)) {
+                // A framed pool (or a binary-safe mode): one frame per request, payloads printed as they came.
+                FramedCall.run(client, String.valueOf(framing), request, input, nul, pooly.stdin, pooly.stdout, out);
+                return ExitCode.OK;
+            }
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             // The answers are printed on this thread. stdin is read on a daemon thread of its own: when the
             // worker dies mid-call the printing ends, and the command must end with it, not wait for the

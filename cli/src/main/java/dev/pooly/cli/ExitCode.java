@@ -11,6 +11,6 @@ public final class ExitCode {
     public static final int INVALID_CONFIG = 65;
     /** Daemon not reachable, or unknown pool or id. */
     public static final int UNAVAILABLE = 69;
-    /** Pool full ({@code --no-wait}) or checkout timed out. */
+    /** Pool full ({@code --no-wait}), checkout timed out, or a request timed out ({@code --request-timeout}). */
     public static final int TEMPORARY_FAILURE = 75;
 }

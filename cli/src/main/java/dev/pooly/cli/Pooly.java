@@ -36,7 +36,7 @@ import java.util.function.Supplier;
         // Also the man page's EXIT STATUS section.
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:ok", " 1:failure: a worker died mid-call, the root supervisor gave up", "64:usage error",
-                "65:invalid config", "69:daemon not reachable, or unknown pool or id", "75:pool full (--no-wait) or checkout timed out"})
+                "65:invalid config", "69:daemon not reachable, or unknown pool or id", "75:pool full (--no-wait), checkout timed out, or a request timed out (--request-timeout)"})
 public final class Pooly implements Runnable {
     @Spec CommandSpec spec;
 

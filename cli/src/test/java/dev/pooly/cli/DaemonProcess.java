@@ -77,8 +77,8 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Writes {@code yaml} to {@code dir/pooly.yaml}, starts the daemon and waits until {@code status --json} answers. */
-    static DaemonProcess start(Path dir, String yaml) {
-        DaemonProcess daemon = launch(writeConfig(dir, yaml));
+    static DaemonProcess start(Path dir, String yaml, String... daemonOptions) {
+        DaemonProcess daemon = launch(writeConfig(dir, yaml), daemonOptions);
         try {
             await().ignoreExceptions()
                     .failFast("the daemon exited", () -> !daemon.process.isAlive())
@@ -92,7 +92,12 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Starts {@code pooly daemon -c config} without waiting for anything. */
-    static DaemonProcess launch(Path config) {
+    static DaemonProcess launch(Path config, String... daemonOptions) {
+        return launch(config, Map.of(), daemonOptions);
+    }
+
+    /** As {@link #launch(Path, String...)}, with {@code env} added to the daemon's environment (say, {@code NOTIFY_SOCKET}). */
+    static DaemonProcess launch(Path config, Map<String, String> env, String... daemonOptions) {
         Path dir = config.getParent();
         Path socket;
         try {
@@ -103,12 +108,15 @@ final class DaemonProcess implements AutoCloseable {
         int run = RUNS.incrementAndGet();
         Path log = dir.resolve("daemon-" + run + ".err");
         try {
-            Process process = new ProcessBuilder(pooly("daemon", "-c", config.toString()))
+            List<String> args = new ArrayList<>(List.of("daemon", "-c", config.toString()));
+            args.addAll(List.of(daemonOptions));
+            ProcessBuilder builder = new ProcessBuilder(pooly(args.toArray(String[]::new)))
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(dir.resolve("daemon-" + run + ".out").toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
             return new DaemonProcess(config, socket, log, process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -25,7 +25,9 @@ public enum ConfigSection {
     PROCESS("process", "id", "command", "env", "cwd", "restart", "shutdown", "ready", "backoff", "health", "max_memory"),
     POOL("pool", "name", "command", "env", "cwd", "size", "max_overflow", "strategy", "checkout_timeout",
             "overflow_ttl", "max_uses", "lease_timeout", "on_abandon", "ready", "shutdown", "max_restarts",
-            "max_seconds", "backoff", "health", "max_memory"),
+            "max_seconds", "backoff", "health", "max_memory", "framing"),
+    /** A pool's {@code framing} written as a mapping. */
+    FRAMING("framing", "kind", "end", "after", "size", "max"),
     READY("ready", "delay", "line", "timeout"),
     BACKOFF("backoff", "min_uptime", "min", "max", "factor", "jitter"),
     POOL_HEALTH("a pool's health", "request", "expect", "every", "timeout", "on_checkout"),

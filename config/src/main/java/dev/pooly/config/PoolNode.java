@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param backoff        how replacing a worker that crashed soon after it started is delayed
  * @param health         the workers' health check, or null for none
  * @param maxMemory      bytes of RSS each worker's process tree may use; 0 = no limit
+ * @param framing        where requests and answers begin and end ({@link FramingSetting#LINE} by default)
  */
 public record PoolNode(
         String name,
@@ -48,7 +49,8 @@ public record PoolNode(
         Location location,
         BackoffSetting backoff,
         PoolHealthSetting health,
-        long maxMemory) implements ChildNode {
+        long maxMemory,
+        FramingSetting framing) implements ChildNode {
 
     public PoolNode {
         Objects.requireNonNull(name, "name");
@@ -69,6 +71,16 @@ public record PoolNode(
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(location, "location");
         Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(framing, "framing");
+    }
+
+    /** A line-framed pool. */
+    public PoolNode(String name, List<String> command, Map<String, String> env, Path cwd, int size, int maxOverflow,
+                    PoolStrategy strategy, Duration checkoutTimeout, Duration overflowTtl, long maxUses, Duration leaseTimeout,
+                    OnAbandon onAbandon, ReadySetting ready, ShutdownSetting shutdown, int maxRestarts, int maxSeconds,
+                    Location location, BackoffSetting backoff, PoolHealthSetting health, long maxMemory) {
+        this(name, command, env, cwd, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout,
+                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, backoff, health, maxMemory, FramingSetting.LINE);
     }
 
     /** A pool with the default backoff. */
@@ -77,7 +89,7 @@ public record PoolNode(
                     OnAbandon onAbandon, ReadySetting ready, ShutdownSetting shutdown, int maxRestarts, int maxSeconds,
                     Location location) {
         this(name, command, env, cwd, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout,
-                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null, 0);
+                onAbandon, ready, shutdown, maxRestarts, maxSeconds, location, BackoffSetting.DEFAULT, null, 0, FramingSetting.LINE);
     }
 
     /** The pool's {@link #name()}. */

@@ -40,6 +40,7 @@ class ConfigurationDocTest {
         objects.put("child", defs.get("child"));
         objects.put("process", defs.get("process"));
         objects.put("pool", defs.get("pool"));
+        objects.put("framing", defs.get("framing"));
         objects.put("ready", defs.get("ready"));
         objects.put("backoff", defs.get("backoff"));
         objects.put("pool health", defs.get("poolHealth"));

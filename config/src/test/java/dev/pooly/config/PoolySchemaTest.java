@@ -162,6 +162,7 @@ class PoolySchemaTest {
             case CHILD -> "/$defs/child";
             case PROCESS -> "/$defs/process";
             case POOL -> "/$defs/pool";
+            case FRAMING -> "/$defs/framing";
             case READY -> "/$defs/ready";
             case BACKOFF -> "/$defs/backoff";
             case POOL_HEALTH -> "/$defs/poolHealth";

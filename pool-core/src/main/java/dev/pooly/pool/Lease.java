@@ -43,6 +43,17 @@ import java.time.Duration;
  * with exactly one line and otherwise stay silent; violations that reach the pipe by the next checkin
  * or lend get the worker replaced.
  *
+ * <h2>Frames</h2>
+ * The whole-frame operations ({@link #requestFrame}, {@link #writeFrame}, {@link #readFrame} and their
+ * text forms) speak the pool's {@link Framing}: a request is checked before anything is written (a
+ * request that cannot be framed throws {@link FrameException} and reaches no worker), and an answer is
+ * one complete frame. With a framing, "answered" means a complete answer frame: a malformed answer, one
+ * over {@code max}, or one cut short by the worker's end of output ends the lease, the worker is
+ * replaced, and {@link BadFrameException} names the pool, the pid, what was wrong and the first bytes;
+ * bytes after an answer with no request outstanding get the worker replaced at checkin, as above.
+ * Frame and line operations count requests the same way; pipelining is {@link #writeFrame} several
+ * times, then one {@link #readFrame} per request, in order. On a {@code line} pool a frame is a line.
+ *
  * <h2>Threads</h2>
  * A lease may be used from any thread, by one writer and one reader at a time (stdin and stdout are
  * independent, so a writer thread and a reader thread may pipeline). It is <em>abandoned</em>
@@ -117,6 +128,58 @@ public interface Lease extends AutoCloseable {
      * unanswered replaces the worker.
      */
     void expectAnswers(int requests);
+
+    /** The pool's framing, as this lease's worker speaks it. */
+    Framing framing();
+
+    /**
+     * Writes {@code request} as one frame and reads the answer frame's payload. If none arrives within
+     * {@code deadline} the worker is killed and {@link LeaseTimeoutException} ({@code REQUEST_TIMEOUT}) is
+     * thrown.
+     *
+     * @throws FrameException        {@code request} cannot be framed (nothing was written; the lease stays good)
+     * @throws BadFrameException     the answer was not a good frame (the lease has ended)
+     * @throws WorkerDiedException   the worker died before answering
+     * @throws LeaseRevokedException the lease had ended
+     */
+    byte[] requestFrame(byte[] request, Duration deadline);
+
+    /** {@link #requestFrame(byte[], Duration)} with UTF-8 text each way. */
+    default String requestText(String request, Duration deadline) {
+        return new String(requestFrame(request.getBytes(java.nio.charset.StandardCharsets.UTF_8), deadline), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes one request frame without waiting for the answer (pipelining); pair every call with one
+     * {@link #readFrame}. @throws FrameException {@code request} cannot be framed (nothing was written)
+     */
+    void writeFrame(byte[] request);
+
+    /** {@link #writeFrame(byte[])} of UTF-8 text. */
+    default void writeFrame(String request) {
+        writeFrame(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads one answer frame's payload; {@code deadline} null waits as long as it takes, else the worker is
+     * killed when it passes ({@link LeaseTimeoutException}).
+     *
+     * @throws BadFrameException   the answer was not a good frame (the lease has ended)
+     * @throws WorkerDiedException end of stream before an answer
+     */
+    byte[] readFrame(Duration deadline);
+
+    /** {@link #readFrame(Duration)} as UTF-8 text. */
+    default String readText(Duration deadline) {
+        return new String(readFrame(deadline), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Bytes of the worker's output not read yet: buffered here plus what its pipe holds, with filler
+     * between frames (JSON's whitespace) skipped. Never blocks; 0 once the lease has ended. Read by
+     * the thread that reads answers (it may consume filler).
+     */
+    int unreadOutput();
 
     /** Requests written or declared through this lease and not yet answered by {@link #readLine()}. */
     int unanswered();

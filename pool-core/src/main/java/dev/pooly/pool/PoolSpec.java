@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param health          the workers' health check, or null for none
  * @param maxMemory       bytes of RSS a worker's whole process tree may use; 0 = no limit. An idle worker over
  *                        it is replaced at once, a busy one at checkin (never mid-request)
+ * @param framing         where requests and answers begin and end ({@link Framing#line()} by default: today's
+ *                        one line each way); a reload that changes it rolls the workers
  */
 public record PoolSpec(
         String name,
@@ -36,7 +38,8 @@ public record PoolSpec(
         OnAbandon onAbandon,
         Intensity intensity,
         PoolHealth health,
-        long maxMemory) {
+        long maxMemory,
+        Framing framing) {
 
     public PoolSpec {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a pool needs a name");
@@ -51,12 +54,20 @@ public record PoolSpec(
         Objects.requireNonNull(onAbandon, "onAbandon");
         Objects.requireNonNull(intensity, "intensity");
         if (maxMemory < 0) throw new IllegalArgumentException("pool " + name + ": max_memory must not be negative, was " + maxMemory);
+        Objects.requireNonNull(framing, "framing");
+    }
+
+    /** A line-framed pool (today's behaviour). */
+    public PoolSpec(String name, ProcessSpec worker, int size, int maxOverflow, PoolStrategy strategy, Duration checkoutTimeout,
+                    Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity,
+                    PoolHealth health, long maxMemory) {
+        this(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, Framing.line());
     }
 
     /** A pool without health checks. */
     public PoolSpec(String name, ProcessSpec worker, int size, int maxOverflow, PoolStrategy strategy, Duration checkoutTimeout,
                     Duration overflowTtl, int maxUses, Duration leaseTimeout, OnAbandon onAbandon, Intensity intensity) {
-        this(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, null, 0);
+        this(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, null, 0, Framing.line());
     }
 
     private static void nonNegative(String pool, String key, Duration d) {
@@ -71,30 +82,33 @@ public record PoolSpec(
     }
 
     public PoolSpec withStrategy(PoolStrategy strategy) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withCheckoutTimeout(Duration checkoutTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withOverflowTtl(Duration overflowTtl) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withMaxUses(int maxUses) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withLeaseTimeout(Duration leaseTimeout) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withOnAbandon(OnAbandon onAbandon) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withHealth(PoolHealth health) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withMaxMemory(long maxMemory) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
     public PoolSpec withIntensity(Intensity intensity) {
-        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory);
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
+    }
+    public PoolSpec withFraming(Framing framing) {
+        return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
 }

@@ -40,6 +40,15 @@ public final class SupervisionTree {
         return dev.pooly.supervisor.internal.Containment.mode().label();
     }
 
+    /**
+     * How new processes reach their cgroup where {@link #containment()} is {@code "cgroup"}:
+     * {@code "clone_into_cgroup"} (born in it, glibc >= 2.39) or {@code "migrate"} (moved after the
+     * spawn; on a cgroup2 mount without {@code favordynmods} each move waits for an RCU grace period).
+     */
+    public static String cgroupPlacement() {
+        return dev.pooly.supervisor.internal.Launcher.placement();
+    }
+
     /** How this JVM starts processes: {@code "posix_spawn"} (Java 22+ on Linux) or {@code "ProcessBuilder"}. */
     public static String launchPath() {
         return dev.pooly.supervisor.internal.Launcher.launchPath();

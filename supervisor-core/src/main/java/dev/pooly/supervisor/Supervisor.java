@@ -98,6 +98,13 @@ public interface Supervisor {
      */
     CompletableFuture<Void> updateSettings(Strategy strategy, Intensity intensity);
 
+    /**
+     * A liveness probe: completes once this supervisor's actor has taken the message from its mailbox,
+     * that is, once it has carried out every request sent before (the daemon's systemd watchdog pings
+     * only while this answers). Fails with {@link IllegalStateException} once terminated.
+     */
+    CompletableFuture<Void> ping();
+
     /** Stops every child in reverse start order, then this supervisor. Idempotent. */
     CompletableFuture<Void> shutdown();
 

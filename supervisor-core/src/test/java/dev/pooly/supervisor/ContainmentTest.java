@@ -83,6 +83,49 @@ class ContainmentTest {
         }
     }
 
+    /**
+     * Children are born in their cgroup (CLONE_INTO_CGROUP) exactly where the libc this JVM runs on
+     * has posix_spawnattr_setcgroup_np (glibc 2.39+) and the posix_spawn path is in force; elsewhere
+     * they are moved. Asked of the libc file mapped into this JVM (its dynamic symbol names), not of
+     * our own lookup.
+     */
+    @Test
+    void childrenAreBornInTheirCgroupExactlyWhereLibcCanDoIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(cgroups());
+        Path libc = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(f -> f.matches(".*/libc\\.so\\.6$") || f.matches(".*/libc-.*\\.so$"))
+                .map(Path::of).findFirst().orElseThrow();
+        boolean hasIt = new String(Files.readAllBytes(libc), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .contains("\0posix_spawnattr_setcgroup_np\0");
+        boolean posixSpawn = SupervisionTree.launchPath().equals("posix_spawn");
+
+        assertThat(SupervisionTree.cgroupPlacement()).as(libc + ", launch " + SupervisionTree.launchPath())
+                .isEqualTo(hasIt && posixSpawn ? "clone_into_cgroup" : "migrate");
+    }
+
+    /**
+     * Born in its cgroup, a child has no moment outside it: a double fork at its very first instruction
+     * (which the move after the spawn can miss, see {@link #escaping}) is still contained.
+     */
+    @Test
+    void aDoubleForkAtOnceIsContainedWhereChildrenAreBornInTheirCgroup() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(cgroups() && SupervisionTree.cgroupPlacement().equals("clone_into_cgroup"),
+                "children are moved into their cgroup after the spawn here (glibc < 2.39)");
+        ProcessSpec atOnce = shell("q", "setsid sleep 321 </dev/null >/dev/null 2>&1 & echo $! > " + dir.resolve("q.setsid") + "; "
+                + "( setsid sh -c 'sleep 322 </dev/null >/dev/null 2>&1 & echo $! > " + dir.resolve("q.daemon") + "' & ) ; "
+                + "exec sleep 323");
+        try (var tree = RunningTree.start(root(Strategy.ONE_FOR_ONE, atOnce))) {
+            Escapees e = escapees("q");
+            track(tree, e);
+
+            tree.root.stopChild("q").get(10, TimeUnit.SECONDS);
+
+            Pids.awaitDead(e.promised());
+        } finally {
+            cleanUp("q");
+        }
+    }
+
     @Test
     void escapedDescendantsOfAProcessDieWhenItIsKilled() throws Exception {
         try (var tree = RunningTree.start(root(Strategy.ONE_FOR_ONE, escaping("p", dir)))) {

@@ -155,10 +155,11 @@ public record ConfigDiff(List<Change> changes, List<String> daemonOnly) {
         }
     }
 
-    /** The settings a pool's workers are started with: a change means new workers. */
+    /** The settings a pool's workers are started with (their framing included): a change means new workers. */
     static boolean workerSettingsEqual(PoolNode a, PoolNode b) {
         return a.command().equals(b.command()) && a.env().equals(b.env()) && a.cwd().equals(b.cwd())
-                && a.ready().equals(b.ready()) && a.shutdown().equals(b.shutdown()) && a.backoff().equals(b.backoff());
+                && a.ready().equals(b.ready()) && a.shutdown().equals(b.shutdown()) && a.backoff().equals(b.backoff())
+                && a.framing().equals(b.framing());
     }
 
     /** The settings a running pool can take in place. */

@@ -222,6 +222,7 @@ public final class ControlServer implements AutoCloseable {
                     ObjectNode refused = refusal(root, pools, op, id);
                     out.send(refused != null ? refused : control(root, op, id));
                 }
+                case "ping" -> out.send(ok()); // liveness: the systemd watchdog's probe
                 case "reload" -> out.send(reload.apply("pooly reload"));
                 case "scale" -> out.send(scale.apply(request));
                 case "logs" -> logs(request, in, out);
@@ -281,7 +282,9 @@ public final class ControlServer implements AutoCloseable {
      * restart of a pool's worker, which the pool replaces at once, so "stays stopped" could not hold.
      */
     static ObjectNode refusal(Supervisor root, Map<String, Pool> pools, String op, String id) {
-        if (id.equals(root.id()) && !op.equals("kill")) {
+        // kill too: killing the root ends the daemon (nothing above it restarts it), which a command
+        // that reports "done" for a node that heals must not do silently.
+        if (id.equals(root.id())) {
             return error(ExitCode.USAGE, id + " is the root supervisor, the daemon itself: `pooly shutdown` stops it; "
                     + op + " its children instead");
         }

@@ -36,6 +36,12 @@ public final class Daemon {
     private Daemon() {}
 
     public static int run(PoolyConfig config) {
+        try (Systemd systemd = Systemd.fromEnvironment(System.getenv())) {
+            return run(config, systemd);
+        }
+    }
+
+    private static int run(PoolyConfig config, Systemd systemd) {
         // One table of pools for connections, metrics and probes; a reload updates it (added and removed pools).
         PoolTable pools = new PoolTable(Map.of());
         DaemonMetrics metrics = config.metrics().isPresent() || config.http().isPresent() ? new DaemonMetrics(() -> pools) : null;
@@ -51,6 +57,7 @@ public final class Daemon {
             server = ControlServer.bind(config.socket());
         } catch (IOException e) {
             LOG.error("{}", e.getMessage());
+            systemd.status("failed to start: " + e.getMessage());
             return ExitCode.FAILURE;
         }
         AtomicReference<Supervisor> started = new AtomicReference<>();
@@ -89,6 +96,7 @@ public final class Daemon {
             });
         } catch (ChildStartException e) {
             LOG.error("the supervision tree could not start: {}", e.getMessage());
+            systemd.status("failed to start: the supervision tree could not start: " + e.getMessage());
             server.close();
             if (http != null) http.close();
             if (api != null) api.close();
@@ -98,8 +106,11 @@ public final class Daemon {
         Reloader reloader = new Reloader(config, root, pools, listeners);
         // SIGHUP used to end the JVM (exit 129) without stopping the children or removing the socket;
         // now it reloads, on a thread of its own so the signal dispatcher never waits for a reload.
-        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reloader.reload("SIGHUP")));
-        server.onReload(reloader::reload);
+        // Each reload between RELOADING=1 and READY=1 for systemd (which sent the SIGHUP, through ExecReload).
+        Function<String, com.fasterxml.jackson.databind.node.ObjectNode> reload =
+                cause -> systemd.reload(cause, () -> reloader.reload(cause), reply -> Systemd.reloadStatus(cause, reply));
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reload.apply("SIGHUP")));
+        server.onReload(reload);
         server.onLogs(id -> {
             var current = reloader.running();
             var node = current.find(id).orElse(null);
@@ -124,21 +135,32 @@ public final class Daemon {
         });
         server.serve(root, pools, stop);
         routes.serve(root);
-        LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size(), root.id(),
+        // nodes() holds the root supervisor itself: the children under it are the rest.
+        LOG.info("ready: {} children under {}, {} pools, control socket {}", config.nodes().size() - 1, root.id(),
                 pools.size(), server.socket());
+        java.util.function.Supplier<String> summary = () -> "running: " + (reloader.running().nodes().size() - 1) + " children, "
+                + pools.size() + " pools (" + pools.values().stream().mapToInt(p -> p.status().workers().size()).sum()
+                + " workers), control socket " + server.socket();
+        systemd.ready(summary.get());
+        SystemdWatchdog watchdog = SystemdWatchdog.start(systemd, root, server.socket(), summary);
 
         CompletableFuture<Object> first = CompletableFuture.anyOf(stop, root.termination());
         Object why = first.join();
         if (why instanceof ExitStatus status) {
             LOG.error("root supervisor {}: {}; exiting", root.id(), status);
+            systemd.stopping("root supervisor " + root.id() + ": " + status + "; exiting");
+            if (watchdog != null) watchdog.close();
             server.close();
             if (http != null) http.close();
             if (api != null) api.close();
             return status instanceof ExitStatus.Shutdown ? ExitCode.OK : ExitCode.FAILURE;
         }
+        systemd.stopping(why + ": draining, " + server.drain().open() + " open lease(s), up to " + config.drain().toMillis() + " ms");
         drain(server.drain(), why, config.drain());
         LOG.info("{}: stopping all children in reverse order", why);
+        systemd.status(why + ": stopping all children in reverse order");
         root.shutdown().join();
+        if (watchdog != null) watchdog.close();
         server.close();
         if (http != null) http.close();
         if (api != null) api.close();
@@ -157,11 +179,29 @@ public final class Daemon {
     }
 
     private static void log(SupervisionEvent event) {
-        switch (event) {
-            case SupervisionEvent.Exited e when e.status().abnormal() -> LOG.warn("{}", e);
-            case SupervisionEvent.StartFailed e -> LOG.error("{}", e);
-            case SupervisionEvent.GaveUp e -> LOG.error("{}", e);
-            default -> LOG.info("{}", event);
-        }
+        org.slf4j.event.Level level = switch (event) {
+            case SupervisionEvent.Exited e when e.status().abnormal() -> org.slf4j.event.Level.WARN;
+            case SupervisionEvent.StartFailed e -> org.slf4j.event.Level.ERROR;
+            case SupervisionEvent.GaveUp e -> org.slf4j.event.Level.ERROR;
+            default -> org.slf4j.event.Level.INFO;
+        };
+        if (!LOG.isEnabledForLevel(level)) return;
+        // node and pid as fields of their own for log.format: json (the text line has them in the message).
+        String node = switch (event) {
+            case SupervisionEvent.Started e -> e.id();
+            case SupervisionEvent.Exited e -> e.id();
+            case SupervisionEvent.Restarting e -> e.id();
+            case SupervisionEvent.StartFailed e -> e.id();
+            case SupervisionEvent.GaveUp e -> e.id();
+            default -> event.path();
+        };
+        var line = LOG.atLevel(level).addKeyValue("node", node);
+        long pid = switch (event) {
+            case SupervisionEvent.Started e -> e.pid();
+            case SupervisionEvent.Exited e -> e.pid();
+            default -> 0;
+        };
+        if (pid > 0) line = line.addKeyValue("pid", pid);
+        line.log("{}", event);
     }
 }

@@ -132,7 +132,7 @@ final class LeaseSession {
         LOG.atDebug().addKeyValue("pool", pool.name()).addKeyValue("pid", lease.pid())
                 .log("pool {}: worker {} leased to a client", pool.name(), lease.pid());
         try {
-            out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()));
+            out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()).put("framing", lease.framing().kind()));
         } catch (IOException e) {
             lease.abandon();
             throw e;
@@ -144,7 +144,7 @@ final class LeaseSession {
     private Relay relayFor(String mode) {
         return switch (mode) {
             case "bytes" -> new BytesRelay(this);
-            default -> new LinesRelay(this);
+            default -> lease.framing() instanceof dev.pooly.pool.Framing.Line ? new LinesRelay(this) : new FramesRelay(this);
         };
     }
 

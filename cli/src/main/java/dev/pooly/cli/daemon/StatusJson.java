@@ -29,6 +29,10 @@ public final class StatusJson {
         ObjectNode status = JSON.objectNode();
         // How the daemon contains its processes' descendants: "cgroup" or "session-tracking".
         status.put("containment", dev.pooly.supervisor.SupervisionTree.containment());
+        // With cgroups, how a new child reaches its cgroup: "clone_into_cgroup" (born there) or "migrate".
+        if ("cgroup".equals(dev.pooly.supervisor.SupervisionTree.containment())) {
+            status.put("cgroup_placement", dev.pooly.supervisor.SupervisionTree.cgroupPlacement());
+        }
         ArrayNode poolArray = status.putArray("pools");
         for (Pool pool : pools.values()) {
             ObjectNode p = pool(pool.status(), tree.find(pool.name()).orElse(null));

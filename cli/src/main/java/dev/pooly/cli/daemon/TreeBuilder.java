@@ -115,8 +115,20 @@ public final class TreeBuilder {
                 Intensity.of(node.maxRestarts(), Duration.ofSeconds(node.maxSeconds())),
                 node.health() == null ? null : new PoolHealth(node.health().request(), node.health().expect(),
                         node.health().every(), node.health().timeout(), node.health().onCheckout()),
-                node.maxMemory());
+                node.maxMemory(), framing(node.framing()));
         return spec;
+    }
+
+    /** The config's {@code framing:} as pool-core's {@link dev.pooly.pool.Framing}. */
+    static dev.pooly.pool.Framing framing(dev.pooly.config.FramingSetting f) {
+        return switch (f.kind()) {
+            case LINE -> new dev.pooly.pool.Framing.Line(f.max());
+            case UNTIL -> new dev.pooly.pool.Framing.Until(f.end(), f.after(), f.max());
+            case JSON -> new dev.pooly.pool.Framing.Json(f.max());
+            case PACKET -> new dev.pooly.pool.Framing.Packet(f.size(), f.max());
+            case CONTENT_LENGTH -> new dev.pooly.pool.Framing.ContentLength(f.max());
+            case NUL -> new dev.pooly.pool.Framing.Nul(f.max());
+        };
     }
 
     /** {@code logs}: rotated files, or (logs.to: stderr) the daemon's stderr with an [id] prefix per line. */

@@ -305,7 +305,8 @@ public final class ConfigReader {
                 entry.keyLocation(),
                 backoff(reader),
                 poolHealth(reader),
-                reader.size("max_memory", 0));
+                reader.size("max_memory", 0),
+                FramingReader.read(reader, problems));
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */

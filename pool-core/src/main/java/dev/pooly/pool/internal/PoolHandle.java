@@ -69,7 +69,7 @@ public final class PoolHandle implements Pool {
 
     @Override public void reconfigure(PoolSpec next) {
         if (!next.name().equals(spec.name())) throw new IllegalArgumentException("pool " + spec.name() + " cannot become pool " + next.name());
-        boolean newWorkers = !next.worker().equals(spec.worker());
+        boolean newWorkers = !next.worker().equals(spec.worker()) || !next.framing().equals(spec.framing());
         // The spec first: a worker started after the core's generation moves on must use it (see PoolCore.spawn).
         spec = next;
         settings = settingsOf(next);
@@ -132,7 +132,7 @@ public final class PoolHandle implements Pool {
         if (closedForGood != null) throw new PoolClosedException(closedForGood.getMessage(), closedForGood);
         PoolCore<PooledProcess> c = core;
         if (c == null || c.isClosed()) return Optional.empty();
-        PoolCore.Grant<PooledProcess> grant = c.checkout(spec.checkoutTimeout(), false);
+        Grant<PooledProcess> grant = c.checkout(spec.checkoutTimeout(), false);
         return grant == null ? Optional.empty() : Optional.of(new ProcessLease(grant));
     }
 
@@ -204,7 +204,7 @@ public final class PoolHandle implements Pool {
             String workersId = handle.spec.name() + ".workers";
             Supervisor workers = context.siblingSupervisor(workersId)
                     .orElseThrow(() -> new IllegalStateException("pool " + handle.spec.name() + ": no sibling supervisor " + workersId));
-            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name(), handle::workerTemplate),
+            core = new PoolCore<>(handle.settings, new ProcessWorkers(workers, handle.spec.name(), handle::workerTemplate, () -> handle.spec.framing()),
                     reason -> context.crash(reason, null), PoolClock.SYSTEM, handle.listener);
             core.onWorkerExit(handle::workerExited);
             handle.attach(core);

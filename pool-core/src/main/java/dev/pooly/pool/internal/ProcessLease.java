@@ -12,28 +12,29 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A lease on a worker process: the public face of one {@link PoolCore.Grant}, which holds the
+ * A lease on a worker process: the public face of one {@link Grant}, which holds the
  * lease's state. Every operation, raw stream calls included, is bracketed by
- * {@link PoolCore.Grant#enter()}/{@link PoolCore.Grant#exit()}, so an ended lease can never reach the
+ * {@link Grant#enter()}/{@link Grant#exit()}, so an ended lease can never reach the
  * worker again. A {@link Cleaner} abandons the lease if it becomes unreachable while still active.
  * Thread-safety as documented on {@link Lease}.
  */
 final class ProcessLease implements Lease {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProcessLease.class);
     private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("pooly-lease-cleaner").daemon(true).factory());
 
-    private final PoolCore.Grant<PooledProcess> grant;
+    private final Grant<PooledProcess> grant;
     private final Cleaner.Cleanable cleanable;
     private final OutputStream stdin;
     private final InputStream stdout;
 
     /** The cleaning action: it must not reach the lease, or the lease would never become unreachable. */
-    private record Reclaim(PoolCore.Grant<PooledProcess> grant) implements Runnable {
+    private record Reclaim(Grant<PooledProcess> grant) implements Runnable {
         @Override public void run() {
             grant.pool().abandon(grant); // does nothing if the lease already ended
         }
     }
 
-    ProcessLease(PoolCore.Grant<PooledProcess> grant) {
+    ProcessLease(Grant<PooledProcess> grant) {
         this.grant = grant;
         this.cleanable = CLEANER.register(this, new Reclaim(grant));
         this.stdin = new GuardedStdin();
@@ -117,6 +118,87 @@ final class ProcessLease implements Lease {
         }
     }
 
+    @Override public dev.pooly.pool.Framing framing() { return grant.resource().channel().framing(); }
+
+    @Override public byte[] requestFrame(byte[] request, Duration deadline) {
+        WorkerChannel channel = grant.resource().channel();
+        channel.codec().check(request); // before the lease is touched: a refused request reaches no worker
+        grant.enter();
+        PoolCore<PooledProcess> pool = grant.pool();
+        grant.expect(1);
+        pool.requestStarted(grant, deadline); // as in request(): the sweeper kills the worker at the deadline
+        dev.pooly.pool.FrameException bad = null;
+        try {
+            channel.writeFrame(request);
+            byte[] answer = channel.readFrame();
+            if (answer == null) throw died("closed its stdout before answering", null);
+            grant.answered();
+            return answer;
+        } catch (dev.pooly.pool.FrameException e) {
+            bad = e;
+            throw e; // replaced below by badFrame(), after exit(): the lease is ended outside the operation
+        } catch (IOException e) {
+            throw died("failed mid-request (" + e.getMessage() + ")", e);
+        } finally {
+            pool.requestFinished(grant);
+            grant.exit();
+            if (bad != null) throw badFrame(bad);
+        }
+    }
+
+    @Override public void writeFrame(byte[] request) {
+        WorkerChannel channel = grant.resource().channel();
+        channel.codec().check(request);
+        grant.enter();
+        try {
+            grant.expect(1);
+            channel.writeFrame(request);
+        } catch (IOException e) {
+            throw died("failed mid-request (" + e.getMessage() + ")", e);
+        } finally {
+            grant.exit();
+        }
+    }
+
+    @Override public byte[] readFrame(Duration deadline) {
+        grant.enter();
+        PoolCore<PooledProcess> pool = grant.pool();
+        if (deadline != null) pool.requestStarted(grant, deadline);
+        dev.pooly.pool.FrameException bad = null;
+        try {
+            byte[] answer = grant.resource().channel().readFrame();
+            if (answer == null) throw died("closed its stdout before answering", null);
+            grant.answered();
+            return answer;
+        } catch (dev.pooly.pool.FrameException e) {
+            bad = e;
+            throw e;
+        } catch (IOException e) {
+            throw died("failed mid-request (" + e.getMessage() + ")", e);
+        } finally {
+            if (deadline != null) pool.requestFinished(grant);
+            grant.exit();
+            if (bad != null) throw badFrame(bad);
+        }
+    }
+
+    /**
+     * A bad answer frame: the worker's stream can no longer be trusted to line up with requests, so the
+     * lease ends and the worker is replaced (discard), and the caller learns pool, pid, what and the first bytes.
+     */
+    private RuntimeException badFrame(dev.pooly.pool.FrameException e) {
+        if (!grant.active()) return grant.revoked(); // the pool ended it first (deadline, death): its reason wins
+        String message = "pool " + pool() + ": worker " + pid() + " wrote a bad answer frame (" + framing().kind() + "): " + e.getMessage();
+        LOG.warn("{}; replacing the worker", message);
+        try {
+            grant.pool().discard(grant);
+        } catch (IllegalStateException ended) {
+            // Ended meanwhile by the pool: the worker is being replaced anyway.
+        }
+        cleanable.clean();
+        return new dev.pooly.pool.BadFrameException(message, e);
+    }
+
     @Override public void expectAnswers(int requests) {
         grant.enter();
         try {
@@ -127,6 +209,21 @@ final class ProcessLease implements Lease {
     }
 
     @Override public int unanswered() { return grant.unanswered(); }
+
+    @Override public int unreadOutput() {
+        try {
+            grant.enter();
+        } catch (RuntimeException ended) {
+            return 0;
+        }
+        try {
+            return grant.resource().channel().unread();
+        } catch (IOException e) {
+            return 0;
+        } finally {
+            grant.exit();
+        }
+    }
 
     private static void checkOneLine(String line) {
         if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {

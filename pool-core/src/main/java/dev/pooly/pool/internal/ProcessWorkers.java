@@ -19,7 +19,16 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     /** The pool's current worker template: a reload may change it between two starts. */
     private final java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template;
 
+    /** The pool's current framing: a worker keeps the one it started with. */
+    private final java.util.function.Supplier<dev.pooly.pool.Framing> framing;
+
     ProcessWorkers(Supervisor workers, String pool, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template) {
+        this(workers, pool, template, dev.pooly.pool.Framing::line);
+    }
+
+    ProcessWorkers(Supervisor workers, String pool, java.util.function.Supplier<dev.pooly.supervisor.ProcessSpec> template,
+                   java.util.function.Supplier<dev.pooly.pool.Framing> framing) {
+        this.framing = framing;
         this.workers = workers;
         this.pool = pool;
         this.template = template;
@@ -32,6 +41,7 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     /** Each worker learns who it is: POOLY_POOL, POOLY_WORKER (its id, as in status) and POOLY_WORKER_INDEX (its slot). */
     @Override public CompletableFuture<PooledProcess> start(int index) {
         CompletableFuture<PooledProcess> started;
+        dev.pooly.pool.Framing f = framing.get();
         try {
             started = workers.startChildWith(template.get(), spec -> {
                 Map<String, String> env = new HashMap<>(spec.env());
@@ -39,7 +49,7 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
                 env.put("POOLY_WORKER", spec.id());
                 env.put("POOLY_WORKER_INDEX", Integer.toString(index));
                 return spec.withEnv(env);
-            }).thenApply(PooledProcess::of);
+            }).thenApply(p -> PooledProcess.of(p, f));
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(new WorkerStartException(e.getMessage(), e));
         }
@@ -60,8 +70,17 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     }
 
     @Override public String probe(PooledProcess worker, String request) throws java.io.IOException {
-        worker.channel().writeLine(request);
-        return worker.channel().readLine();
+        // In the pool's framing: the health request is one frame, its answer one frame (as text).
+        WorkerChannel channel = worker.channel();
+        byte[] payload = request.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            channel.codec().check(payload);
+            channel.writeFrame(payload);
+            byte[] answer = channel.readFrame();
+            return answer == null ? null : new String(answer, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (dev.pooly.pool.FrameException e) {
+            throw new java.io.IOException(e.getMessage(), e);
+        }
     }
 
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
@@ -80,7 +99,7 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
     @Override public String unread(PooledProcess worker) {
         try {
             int n = worker.channel().unread();
-            return n == 0 ? null : n + " byte(s) of output unread";
+            return n == 0 ? null : n + " byte(s) of output unread (\"" + worker.channel().unreadBytes() + "\")";
         } catch (java.io.IOException e) {
             return "stdout unreadable (" + e.getMessage() + ")";
         }

@@ -22,9 +22,74 @@ public final class WorkerChannel {
     private int pos;
     private int lim;
 
+    private final dev.pooly.pool.Framing framing;
+    private final dev.pooly.pool.FrameCodec codec;
+
     public WorkerChannel(OutputStream stdin, InputStream stdout) {
+        this(stdin, stdout, dev.pooly.pool.Framing.line());
+    }
+
+    public WorkerChannel(OutputStream stdin, InputStream stdout, dev.pooly.pool.Framing framing) {
         this.stdin = stdin;
         this.stdout = stdout;
+        this.framing = framing;
+        this.codec = framing.codec();
+        this.filler = framing instanceof dev.pooly.pool.Framing.Json || framing instanceof dev.pooly.pool.Framing.Custom;
+    }
+
+    /** Whether the codec has filler bytes at all: the line pool's quiet check stays one peek. */
+    private final boolean filler;
+
+    /** The worker's framing, fixed for its life (a reload that changes it rolls the workers). */
+    public dev.pooly.pool.Framing framing() { return framing; }
+
+    public dev.pooly.pool.FrameCodec codec() { return codec; }
+
+    /** Writes {@code payload}, already accepted by the codec's check, as one frame, and flushes. */
+    public void writeFrame(byte[] payload) throws IOException {
+        codec.encode(payload, stdin);
+        stdin.flush();
+    }
+
+    /**
+     * The next whole frame's payload, or null at end of stream between frames. Bytes past the frame
+     * stay buffered here (for the next frame, or found as surplus by {@link #unread()}).
+     *
+     * @throws dev.pooly.pool.FrameException malformed, over max, or cut short by the end of stream
+     */
+    public byte[] readFrame() throws IOException {
+        dev.pooly.pool.FrameDecoder decoder = codec.decoder();
+        while (true) {
+            if (pos < lim) {
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(buf, pos, lim - pos);
+                byte[] frame;
+                try {
+                    frame = decoder.decode(in);
+                } finally {
+                    pos = in.position();
+                }
+                if (frame != null) return frame;
+            }
+            pos = lim = 0;
+            java.nio.ByteBuffer direct = decoder.unfilled();
+            if (direct != null && direct.remaining() >= buf.length) {
+                // A large known-length payload: read straight into it (no copy, one syscall per pipe-full),
+                // never past it, so nothing of the next frame is taken.
+                int n = stdout.read(direct.array(), direct.arrayOffset() + direct.position(), direct.remaining());
+                if (n > 0) {
+                    byte[] frame = decoder.filled(n);
+                    if (frame != null) return frame;
+                    continue;
+                }
+            }
+            int n = direct != null && direct.remaining() >= buf.length ? -1 : stdout.read(buf, 0, buf.length);
+            if (n <= 0) {
+                if (decoder.pending() == 0) return null;
+                throw new dev.pooly.pool.FrameException(framing.kind() + " frame: cut short by the end of the worker's output after "
+                        + decoder.pending() + " byte(s); first bytes: \"" + decoder.firstBytes() + "\"");
+            }
+            lim = n;
+        }
     }
 
     public OutputStream stdin() { return stdin; }
@@ -81,7 +146,28 @@ public final class WorkerChannel {
      * blocks ({@link InputStream#available()} is a FIONREAD peek on a pipe).
      */
     public int unread() throws IOException {
+        if (filler) skipFiller();
         return (lim - pos) + stdout.available();
+    }
+
+    /**
+     * What is unread, escaped (the first bytes of the buffer), for an error; empty when none is buffered.
+     * Never blocks.
+     */
+    public String unreadBytes() {
+        return dev.pooly.pool.internal.frames.FrameBuffer.escape(buf, pos, lim - pos);
+    }
+
+    /** Drops filler (JSON's whitespace between values) that has arrived, without blocking. */
+    private void skipFiller() throws IOException {
+        while (true) {
+            while (pos < lim && codec.isFiller(buf[pos])) pos++;
+            if (pos < lim) return;
+            int ready = stdout.available();
+            if (ready <= 0) return;
+            pos = 0;
+            lim = Math.max(0, stdout.read(buf, 0, Math.min(ready, buf.length)));
+        }
     }
 
     /** stdout, starting with whatever the line reader already buffered. */

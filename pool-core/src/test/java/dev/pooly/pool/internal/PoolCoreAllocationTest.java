@@ -94,18 +94,18 @@ class PoolCoreAllocationTest {
 
     private static void cycles(PoolCore<Fake> core) {
         for (int i = 0; i < CYCLES; i++) {
-            PoolCore.Grant<Fake> grant = core.checkout(WAIT, false);
+            Grant<Fake> grant = core.checkout(WAIT, false);
             core.checkin(grant);
         }
     }
 
     /** Bytes of one lease object on this JVM, counted the same way. */
     private static double leaseBytes(PoolCore<Fake> core) {
-        PoolCore.Worker<Fake> worker = new PoolCore.Worker<>(new Fake(-1), -1, 0, "ref");
+        Worker<Fake> worker = new Worker<>(new Fake(-1), -1, 0, "ref");
         Thread me = Thread.currentThread();
-        for (int i = 0; i < CYCLES; i++) sink = new PoolCore.Grant<>(core, worker, me, i);
+        for (int i = 0; i < CYCLES; i++) sink = new Grant<>(core, worker, me, i);
         long before = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < CYCLES; i++) sink = new PoolCore.Grant<>(core, worker, me, i);
+        for (int i = 0; i < CYCLES; i++) sink = new Grant<>(core, worker, me, i);
         return (double) (THREADS.getCurrentThreadAllocatedBytes() - before) / CYCLES;
     }
 }

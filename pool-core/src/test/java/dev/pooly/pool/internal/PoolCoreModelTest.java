@@ -332,7 +332,7 @@ class PoolCoreModelTest {
 
     static final class ModelLease {
         final int id;
-        final PoolCore.Grant<Fake> grant;
+        final Grant<Fake> grant;
         final ModelWorker worker;
         final int incarnation;
         final Set<String> users = new HashSet<>();
@@ -342,7 +342,7 @@ class PoolCoreModelTest {
         long requestDeadline;
         boolean timerLive;
 
-        ModelLease(int id, PoolCore.Grant<Fake> grant, ModelWorker worker, int incarnation, String owner) {
+        ModelLease(int id, Grant<Fake> grant, ModelWorker worker, int incarnation, String owner) {
             this.id = id;
             this.grant = grant;
             this.worker = worker;
@@ -433,7 +433,7 @@ class PoolCoreModelTest {
             else overflow--;
         }
 
-        private ModelLease lendModel(ModelWorker w, PoolCore.Grant<Fake> grant, String owner) {
+        private ModelLease lendModel(ModelWorker w, Grant<Fake> grant, String owner) {
             w.uses++;
             busy.put(w.pid, w);
             ModelLease lease = new ModelLease(leases.size(), grant, w, incarnation, owner);
@@ -506,7 +506,7 @@ class PoolCoreModelTest {
                 }
                 return;
             }
-            PoolCore.Grant<Fake> grant = actor.run(() -> core.checkout(Duration.ofMillis(1), block));
+            Grant<Fake> grant = actor.run(() -> core.checkout(Duration.ofMillis(1), block));
             assertThat(grant).as("checkout with a worker to lend").isNotNull();
             assertThat(grant.worker().pid()).as("worker lent").isEqualTo(expected.pid);
             lendModel(expected, grant, actor.key());
@@ -714,7 +714,7 @@ class PoolCoreModelTest {
                 assertThat(lease.grant.endReason()).as("state of %s", lease).isEqualTo(lease.ended);
                 if (lease.ended != null) continue;
                 assertThat(lent.add(lease.worker.pid)).as("worker %d lent twice", lease.worker.pid).isTrue();
-                assertThat(lease.grant.worker().state()).as("worker of %s", lease).isEqualTo(PoolCore.WorkerState.BUSY);
+                assertThat(lease.grant.worker().state()).as("worker of %s", lease).isEqualTo(WorkerState.BUSY);
                 assertThat(lease.grant.worker().lease).as("lease of worker %d", lease.worker.pid).isSameAs(lease.grant);
                 assertThat(byPid.get(lease.worker.pid)).as("busy worker %d", lease.worker.pid).isNotNull()
                         .satisfies(s -> assertThat(s.state()).isEqualTo(PoolStatus.WorkerState.BUSY));

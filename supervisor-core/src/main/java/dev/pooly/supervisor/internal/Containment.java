@@ -96,9 +96,11 @@ public final class Containment {
         CATCH_ALL = daemon == null ? null : daemon.resolve("daemon");
         MODE = daemon == null ? Mode.SESSION_TRACKING : Mode.CGROUP;
         if (MODE == Mode.CGROUP) {
-            LOG.info("containment: cgroup (v2, {}): each process and supervisor in a cgroup of its own; launch: {}",
-                    DAEMON_GROUP, Launcher.launchPath());
-            if (!favorsDynamicMoves()) {
+            LOG.info("containment: cgroup (v2, {}): each process and supervisor in a cgroup of its own; launch: {}; placement: {}",
+                    DAEMON_GROUP, Launcher.launchPath(), Launcher.placement().equals("clone_into_cgroup")
+                            ? "clone_into_cgroup (each child is born in its cgroup: posix_spawnattr_setcgroup_np)"
+                            : "migrate (each child is moved into its cgroup after the spawn)");
+            if (Launcher.placement().equals("migrate") && !favorsDynamicMoves()) {
                 LOG.info("cgroup2 is mounted without favordynmods: moving each new child into its cgroup waits for an RCU "
                         + "grace period (about 10 ms per start or restart); `mount -o remount,favordynmods <cgroup2 mount>` "
                         + "(Linux >= 6.0) removes that cost (see docs/production.md)");
@@ -283,7 +285,10 @@ public final class Containment {
         // A supervisor's directory: its spares go first, on every try, since a process cgroup emptied
         // meanwhile may just have become one (the race this repeat closes).
         if (kind == null) dropSpares(dir);
-        if (kind != null && group.killing.get() == 0 && CREATED.contains(kind.getParent()) && !populated(dir)
+        // No spares where children are born in their cgroup: Linux (seen on 6.18) SIGKILLs a child
+        // cloned into a cgroup that had a cgroup.kill before (its kill sequence differs from the parent's).
+        if (kind != null && group.killing.get() == 0 && !Launcher.placement().equals("clone_into_cgroup")
+                && CREATED.contains(kind.getParent()) && !populated(dir)
                 && SPARES.putIfAbsent(kind, dir) == null) {
             return;
         }
@@ -306,7 +311,7 @@ public final class Containment {
     }
 
     /** The cgroup of one process incarnation. Thread-safe (see the class comment). */
-    static final class Group {
+    static final class Group implements SpawnPath.Placer {
         private final Path dir;
         /** Its kind: its supervisor's directory and its name stem (see {@link #newGroup}). */
         private final Path kind;
@@ -326,11 +331,13 @@ public final class Containment {
 
         Path dir() { return dir; }
 
+        @Override public Path cgroup() { return dir; }
+
         /**
          * Moves {@code pid}, just spawned into this JVM's cgroup, into this one; then whatever it forked
          * meanwhile that is still in the JVM's cgroup (descendants of {@code pid} by parent pid).
          */
-        void place(long pid) throws IOException {
+        @Override public void place(long pid) throws IOException {
             Set<Long> moved = new HashSet<>();
             moved.add(pid);
             try {

@@ -69,6 +69,11 @@ public final class Launcher {
         return new JdkSpawnPath();
     }
 
+    /** How new children reach their cgroup: "clone_into_cgroup" or "migrate" (see {@link SpawnPath#placement}). */
+    public static String placement() {
+        return PATH.placement();
+    }
+
     /** "posix_spawn" or "ProcessBuilder": how this JVM starts processes. */
     public static String launchPath() {
         return PATH.name();
@@ -150,9 +155,7 @@ public final class Launcher {
         Containment.Group cgroup = Containment.newGroup(group, logName);
         Spawned spawned;
         try {
-            spawned = PATH.spawn(program, spec.command(), cwd, spec.env(), pid -> {
-                if (cgroup != null) cgroup.place(pid);
-            });
+            spawned = PATH.spawn(program, spec.command(), cwd, spec.env(), cgroup != null ? cgroup : pid -> { });
         } catch (SpawnPath.NotFound e) {
             if (cgroup != null) cgroup.removeLater();
             // The search in the child found nothing it could run: search here too, for a message that

@@ -23,14 +23,6 @@ public final class RunningProcess implements ProcessChild {
     private final Containment.Group cgroup;
     /** Set once a stop began; the exit hook then leaves the cgroup to the stop. */
     private volatile boolean stopping;
-    /**
-     * Set by the exit watch as soon as the process has been reaped, before the exit's clean-up
-     * (cgroup kill, group sweep) runs and long before anything reads /proc. {@link #isAlive} is this
-     * flag alone: a pool asks it on every checkout and checkin, and a /proc read there cost more than
-     * the rest of the lease cycle. It is never later than {@link ProcessHandle#isAlive}, which counts
-     * the zombie that the exit watch (waitid with WNOWAIT) leaves until the reap as alive.
-     */
-    private volatile boolean reaped;
 
     RunningProcess(String id, Spawned spawned, StderrTail stderr, Containment.Group cgroup) {
         this.id = id;
@@ -45,7 +37,6 @@ public final class RunningProcess implements ProcessChild {
         // in the cgroup (the process group sweep is batched and follows shortly).
         long pid = handle.pid();
         this.exit = spawned.exit().thenApply(status -> {
-            reaped = true;
             // A stop drains its tree gracefully first and ends with the cgroup kill itself.
             if (cgroup != null && !stopping) cgroup.killAndRemove();
             ProcessTree.sweepLater(pid);
@@ -58,8 +49,7 @@ public final class RunningProcess implements ProcessChild {
     @Override public OutputStream stdin() { return stdin; }
     @Override public InputStream stdout() { return stdout; }
     @Override public CompletableFuture<ExitStatus> exit() { return exit; }
-    /** False once the exit watch reaped the process; a volatile read, no system call. */
-    @Override public boolean isAlive() { return !reaped; }
+    @Override public boolean isAlive() { return !exit.isDone() && handle.isAlive(); }
     @Override public void kill() {
         if (exit.isDone()) return; // reaped: its pid may be someone else's by now
         if (cgroup != null) cgroup.kill();

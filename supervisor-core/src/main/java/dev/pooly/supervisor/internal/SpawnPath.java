@@ -38,9 +38,21 @@ interface SpawnPath {
         NotFound(String message) { super(message); }
     }
 
-    /** Moves a just-spawned pid into its cgroup. */
+    /**
+     * How new children reach their cgroup: {@code "clone_into_cgroup"} (born in it: glibc's
+     * {@code posix_spawnattr_setcgroup_np}, glibc >= 2.39 on Linux >= 5.7) or {@code "migrate"}
+     * (spawned in this JVM's cgroup, then moved by a write to {@code cgroup.procs}, which waits for an
+     * RCU grace period on a cgroup2 mount without {@code favordynmods}).
+     */
+    default String placement() { return "migrate"; }
+
+    /** Where a just-spawned child belongs, and how it is moved there when it was not born there. */
     interface Placer {
+        /** Moves a just-spawned pid (and what it forked meanwhile) into its cgroup. */
         void place(long pid) throws IOException;
+
+        /** The cgroup directory to spawn the child into where the path can (null: none). */
+        default Path cgroup() { return null; }
     }
 
     /** Whether the child's death signal ties it to its spawner thread (setpriv --pdeathsig). */

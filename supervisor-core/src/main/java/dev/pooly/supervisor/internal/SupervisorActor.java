@@ -96,6 +96,9 @@ public final class SupervisorActor implements Supervisor {
     /** A reload's new strategy and intensity, in place: no child is touched. */
     private record UpdateSettings(Strategy strategy, Intensity intensity, CompletableFuture<Void> reply) implements Request {}
 
+    /** A liveness probe: answered as soon as the actor takes it from its mailbox. */
+    private record Ping(CompletableFuture<Void> reply) implements Request {}
+
     /** Try again to restart {@code child}, whose restart failed (OTP's try_again_restart). */
     private record RetryRestart(Child child, String cause) implements Message {}
 
@@ -272,6 +275,7 @@ public final class SupervisorActor implements Supervisor {
                     spec = new SupervisorSpec(spec.id(), u.strategy(), u.intensity(), spec.children(), null, spec.restart(), spec.shutdown());
                     u.reply().complete(null);
                 }
+                case Ping p -> p.reply().complete(null);
                 case KillRequest k -> {
                     lastError = k.reason();
                     stopAll();
@@ -832,6 +836,11 @@ public final class SupervisorActor implements Supervisor {
     @Override public CompletableFuture<Void> updateSettings(Strategy strategy, Intensity intensity) {
         CompletableFuture<Void> reply = new CompletableFuture<>();
         return request(new UpdateSettings(strategy, intensity, reply), reply);
+    }
+
+    @Override public CompletableFuture<Void> ping() {
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        return request(new Ping(reply), reply);
     }
 
     @Override public CompletableFuture<ExitStatus> termination() { return termination; }

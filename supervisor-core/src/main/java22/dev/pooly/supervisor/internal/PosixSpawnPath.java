@@ -1,6 +1,8 @@
 package dev.pooly.supervisor.internal;
 
 import dev.pooly.supervisor.ExitStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -45,15 +47,25 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * for a descriptor we made), after which our own descriptor is closed. stderr stays a raw descriptor
  * for the {@link StderrMux}.
  *
+ * <p>Where glibc has {@code posix_spawnattr_setcgroup_np} (2.39+, looked up at run time), a child
+ * with a cgroup is spawned into it ({@code CLONE_INTO_CGROUP}): born there, so nothing it forks can
+ * start outside, and no move through {@code cgroup.procs} (which waits for an RCU grace period on a
+ * cgroup2 mount without {@code favordynmods}) is needed. Elsewhere, and with
+ * {@code -Dpooly.placement=migrate}, the child is spawned in this JVM's cgroup and moved ({@link Placer#place}).
+ *
  * <p>Present only in {@code META-INF/versions/22} of the jar; {@link Launcher} loads it by name and
  * falls back to {@link JdkSpawnPath} when it is absent (Java 21) or {@link #create} refuses (no glibc
  * with these functions). Thread-safe: method handles are immutable, each spawn uses its own arena.
  */
 final class PosixSpawnPath implements SpawnPath {
+    private static final Logger LOG = LoggerFactory.getLogger(PosixSpawnPath.class);
     private static final int O_CLOEXEC = 0x80000;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final short POSIX_SPAWN_SETSID = 0x80;
+    /** glibc >= 2.39: clone3(CLONE_INTO_CGROUP) with the descriptor of posix_spawnattr_setcgroup_np. */
+    private static final short POSIX_SPAWN_SETCGROUP = 0x100;
+    private static final int O_RDONLY_DIRECTORY = 0x10000;
     /** glibc's posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80; room to spare. */
     private static final long OPAQUE = 1024;
     private static final long SIGSET = 128;
@@ -79,6 +91,24 @@ final class PosixSpawnPath implements SpawnPath {
     private final MethodHandle sigfillset = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private final MethodHandle pipe2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
     static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private final MethodHandle attrDestroy = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /**
+     * {@code posix_spawnattr_setcgroup_np} where this libc has it (glibc >= 2.39), else null: looked up
+     * at run time, so one jar runs on both.
+     */
+    private final MethodHandle attrSetcgroup = LIBC.find("posix_spawnattr_setcgroup_np")
+            .map(f -> LINKER.downcallHandle(f, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT))).orElse(null);
+    private final MethodHandle open = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    /**
+     * Whether children are born in their cgroup. Cleared for good (and logged) the first time the
+     * kernel refuses CLONE_INTO_CGROUP (Linux < 5.7: ENOSYS); a racing spawn that still tried it falls
+     * back by itself, so the flag needs no more than volatile.
+     */
+    private volatile boolean intoCgroup = attrSetcgroup != null && !"migrate".equals(System.getProperty("pooly.placement"));
+    private static final int ENOSYS = 38, EINVAL = 22, EOPNOTSUPP = 95;
+    private final MemorySegment noSignals;
+    private final MemorySegment allSignals;
     private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
 
     /** This process's working directory as the kernel has it (not {@code user.dir}, which a flag can change); null if unknown. */
@@ -96,8 +126,8 @@ final class PosixSpawnPath implements SpawnPath {
     private PosixSpawnPath() {
         this.mux = new StderrMux();
         try {
-            MemorySegment noSignals = Arena.global().allocate(SIGSET, 8);
-            MemorySegment allSignals = Arena.global().allocate(SIGSET, 8);
+            noSignals = Arena.global().allocate(SIGSET, 8);
+            allSignals = Arena.global().allocate(SIGSET, 8);
             check("sigemptyset", (int) sigemptyset.invokeExact(noSignals));
             check("sigfillset", (int) sigfillset.invokeExact(allSignals));
             attr = Arena.global().allocate(OPAQUE, 16);
@@ -175,9 +205,12 @@ final class PosixSpawnPath implements SpawnPath {
 
     @Override public boolean searchesPath() { return true; }
 
+    @Override public String placement() { return intoCgroup ? "clone_into_cgroup" : "migrate"; }
+
     @Override public Spawned spawn(String program, List<String> argv, Path cwd, Map<String, String> env, Placer placer) throws IOException {
         int[] in = null, out = null, err = null;
         int pid;
+        boolean born = false; // in its cgroup from its first instruction: nothing to move
         // One confined arena per spawn: the pipes' result, the file actions, argv and the per-spawn part
         // of envp; freed when posix_spawn has returned (the child has exec'd or failed).
         try (Arena arena = Arena.ofConfined()) {
@@ -199,7 +232,16 @@ final class PosixSpawnPath implements SpawnPath {
                 // A bare name: posix_spawnp searches PATH in the child, after the file actions, as execvp does.
                 boolean search = program.indexOf('/') < 0;
                 MethodHandle how = search ? spawnp : spawn;
-                int rc = (int) how.invokeExact(pidOut, arena.allocateFrom(program), fa, attr, strings(arena, argv), environ.with(arena, env));
+                MemorySegment file = arena.allocateFrom(program);
+                MemorySegment args = strings(arena, argv);
+                MemorySegment envp = environ.with(arena, env);
+                int rc = -1;
+                Path group = intoCgroup ? placer.cgroup() : null;
+                if (group != null) {
+                    rc = spawnInto(group, arena, errno, how, pidOut, file, fa, args, envp);
+                    if (rc == 0) born = true;
+                }
+                if (!born) rc = (int) how.invokeExact(pidOut, file, fa, attr, args, envp);
                 if (search && (rc == ENOENT || rc == EACCES)) throw new NotFound(strerror(rc));
                 if (rc != 0) throw new IOException("posix_spawn " + program + ": " + strerror(rc));
                 pid = pidOut.get(JAVA_INT, 0);
@@ -214,7 +256,7 @@ final class PosixSpawnPath implements SpawnPath {
             throw new IOException(t);
         }
         try {
-            placer.place(pid);
+            if (!born) placer.place(pid);
         } catch (IOException | RuntimeException e) {
             // Not contained as promised: it must not run. Killed and reaped before we report the failure.
             kill(pid);
@@ -243,6 +285,43 @@ final class PosixSpawnPath implements SpawnPath {
         CompletableFuture<ExitStatus> exit = handle.onExit().thenApply(h -> reap(pid));
         int errFd = err[0];
         return new Spawned(handle, stdin, stdout, exit, sink -> mux.register(errFd, sink));
+    }
+
+    /**
+     * posix_spawn into {@code group} (CLONE_INTO_CGROUP): the child, and so whatever it forks, is in its
+     * cgroup from its first instruction, and no write to cgroup.procs (with its RCU grace period) is
+     * needed. Returns posix_spawn's result, or -1 when the kernel refuses the flag: then this path is
+     * off for good, logged once, and the caller spawns as before and moves the child.
+     */
+    private int spawnInto(Path group, Arena arena, MemorySegment errno, MethodHandle how, MemorySegment pidOut, MemorySegment file,
+                          MemorySegment fa, MemorySegment args, MemorySegment envp) throws Throwable {
+        int fd = (int) open.invokeExact(errno, arena.allocateFrom(group.toString()), O_RDONLY_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0) throw new IOException("open " + group + ": " + strerror((int) ERRNO.get(errno, 0L)));
+        MemorySegment own = arena.allocate(OPAQUE, 16);
+        try {
+            check("posix_spawnattr_init", (int) attrInit.invokeExact(own));
+            try {
+                check("setsigmask", (int) attrSigmask.invokeExact(own, noSignals));
+                check("setsigdefault", (int) attrSigdefault.invokeExact(own, allSignals));
+                check("setflags", (int) attrFlags.invokeExact(own,
+                        (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETCGROUP)));
+                check("setcgroup_np", (int) attrSetcgroup.invokeExact(own, fd));
+                int rc = (int) how.invokeExact(pidOut, file, fa, own, args, envp);
+                if (rc == ENOSYS || rc == EOPNOTSUPP || rc == EINVAL) {
+                    if (intoCgroup) {
+                        intoCgroup = false;
+                        LOG.info("CLONE_INTO_CGROUP refused by the kernel ({}); each new child is moved into its cgroup after the spawn",
+                                strerror(rc));
+                    }
+                    return -1;
+                }
+                return rc;
+            } finally {
+                int ignored = (int) attrDestroy.invokeExact(own);
+            }
+        } finally {
+            closeAll(fd);
+        }
     }
 
     private static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
