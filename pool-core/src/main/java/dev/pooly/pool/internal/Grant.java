@@ -39,6 +39,12 @@ public final class Grant<W> {
     final Worker<W> worker;
     /** The pool's count of leases when this one was made: the sweeper acts in lending order. */
     final long seq;
+    /**
+     * A health check's lease of an idle worker (not a caller's): no lease to the listener, and the
+     * worker's idle stay (its overflow_ttl) goes on through it. Written under the pool lock before the
+     * check uses the grant; read by the same thread or under the lock.
+     */
+    boolean probe;
     /** The thread that checked it out. */
     private final Thread owner;
     /** Other threads that used it, or null; pruned of ended threads when one is added. */
@@ -93,7 +99,7 @@ public final class Grant<W> {
         if (!ENDING.compareAndSet(this, (Ending) null, why)) return false;
         // Exactly once per lease (the CAS winner); a lease that never reached its taker is no lease.
         PoolListener listener = pool.listener;
-        if (why != Ending.NOT_LENT && listener != PoolListener.NONE) listener.leaseEnded(System.nanoTime() - lentAt);
+        if (why != Ending.NOT_LENT && !probe && listener != PoolListener.NONE) listener.leaseEnded(System.nanoTime() - lentAt);
         return true;
     }
 

@@ -72,6 +72,7 @@ final class HealthChecks<W> {
             if (core.closed || w.state != WorkerState.IDLE) return;
             core.idle.remove(w);
             grant = core.lend(w, Thread.currentThread());
+            grant.probe = true; // a check is not a lease (listener) nor the end of an idle stay (overflow_ttl)
             w.uses--; // a check is not a use (max_uses counts leases)
         } finally {
             core.lock.unlock();

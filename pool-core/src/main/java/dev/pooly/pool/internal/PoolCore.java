@@ -224,6 +224,7 @@ public final class PoolCore<W> {
             w.waitedNanos = 0; // served at once unless await() says otherwise
         }
         w.lease = grant;
+        w.ttlDue = false;
         w.uses++;
         busy++;
         if (!settings.leaseTimeout().isZero()) {
@@ -317,6 +318,8 @@ public final class PoolCore<W> {
             } else if (settings.maxUses() > 0 && w.uses >= settings.maxUses()) {
                 w.leaving = ExitReason.MAX_USES;
                 retire(w, fx = new Effects<>(this)); // recycled (PHP-FPM's pm.max_requests)
+            } else if (grant.probe) {
+                fx = releaseAfterCheck(w); // a ping is not use: the idle stay goes on
             } else {
                 fx = release(w, null);
             }
@@ -378,6 +381,27 @@ public final class PoolCore<W> {
         }
         idle.addFirst(w);
         return fx;
+    }
+
+    /**
+     * {@link #release} for a worker a health check gives back: its idle stay goes on, so no new
+     * overflow_ttl timer (the one of its stay still runs, or ran out during the check: it leaves now).
+     * Under the lock.
+     */
+    private Effects<W> releaseAfterCheck(Worker<W> w) {
+        if (closed) return release(w, null);
+        if (handToWaiter(w)) return null;
+        if (pendingShrink > 0 && overflow > 0) return release(w, null); // no waiter: release goes straight to the shrink
+        if (w.ttlDue && overflow > 0) {
+            w.ttlDue = false;
+            overflow--;
+            w.leaving = ExitReason.OVERFLOW_TTL;
+            Effects<W> fx = new Effects<>(this);
+            dismiss(w, fx);
+            return fx;
+        }
+        idle.addFirst(w);
+        return null;
     }
 
     private Effects<W> orNew(Effects<W> fx) {

@@ -65,8 +65,13 @@ final class Sweeper<W> {
         // A checkout may have taken the worker since this timer was set (idleSeq says so).
         core.lock.lock();
         try {
-            // Lent and returned since this timer was set: a later timer owns it now.
-            if (w.state != WorkerState.IDLE || w.idleSeq != seq || core.overflow == 0) return;
+            if (w.idleSeq != seq || core.overflow == 0) return; // lent and returned since: a later timer owns it
+            Grant<W> lease = w.lease;
+            if (w.state == WorkerState.BUSY && lease != null && lease.probe) {
+                w.ttlDue = true; // a health check has it: its stay goes on, and ends when the check gives it back
+                return;
+            }
+            if (w.state != WorkerState.IDLE) return;
             core.idle.remove(w);
             core.overflow--;
             w.leaving = ExitReason.OVERFLOW_TTL;

@@ -12,6 +12,8 @@ public final class Worker<W> {
     volatile Grant<W> lease;
     /** Which stay on the idle list this is, so a stale overflow_ttl timer does nothing. */
     long idleSeq;
+    /** Its overflow_ttl passed while a health check had it: it leaves when the check gives it back. */
+    boolean ttlDue;
     /** When it became ready (pool clock), for backoff: a crash soon after that is a short run. */
     long readyNanos;
     /** Its slot, POOLY_WORKER_INDEX: held from its start until it leaves, or handed to its replacement. */
