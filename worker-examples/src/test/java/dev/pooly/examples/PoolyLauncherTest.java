@@ -224,7 +224,7 @@ class PoolyLauncherTest {
         assertThat(run.stderr()).startsWith("pooly: cli/target/pooly.jar is missing, building it")
                 .contains("maven chatter");
         assertThat(Files.readAllLines(mvnLog))
-                .containsExactly("args:-B -q -DskipTests -pl cli -am package", "cwd:" + repo);
+                .containsExactly("args:-B -q -Dstyle.color=never -DskipTests -pl cli -am package", "cwd:" + repo);
         assertThat(run.stdoutLines()).containsExactly("ran path-21",
                 "arg:-jar", "arg:" + repo.resolve("cli/target/pooly.jar"), "arg:status", "cwd:" + tmp);
     }
