@@ -62,26 +62,8 @@ final class FramesRelay implements Relay {
 
     private void readRequests() {
         while (true) {
-            String text;
-            try {
-                text = session.client.readLine();
-            } catch (RequestLines.TooLong e) {
-                refuse(e.getMessage());
-                return;
-            } catch (IOException e) {
-                text = null;
-            }
-            if (text == null) {
-                clientGone();
-                return;
-            }
-            JsonNode message;
-            try {
-                message = ControlServer.JSON.readTree(text);
-            } catch (IOException e) {
-                refuse("not a JSON message: " + e.getMessage());
-                return;
-            }
+            JsonNode message = session.nextMessage();
+            if (message == null) return;
             if (message.has("frame") || message.has("frame_base64")) {
                 if (!request(message)) return;
                 continue;
@@ -91,7 +73,7 @@ final class FramesRelay implements Relay {
                     SessionState.Phase before = state.beginCheckin();
                     if (before == SessionState.Phase.ENDED) return;
                     if (before == SessionState.Phase.CHECKING_IN) {
-                        refuse("nothing may follow checkin");
+                        session.refuse("nothing may follow checkin");
                         return;
                     }
                 }
@@ -100,8 +82,8 @@ final class FramesRelay implements Relay {
                     return;
                 }
                 default -> {
-                    refuse((message.has("line") ? "{\"line\":...} is for line pools; this pool's framing is " + lease.framing().kind()
-                            : "unknown message " + preview(text)) + "; a lease session on it takes {\"frame\":\"TEXT\"}, {\"frame_base64\":\"...\"}, "
+                    session.refuse((message.has("line") ? "{\"line\":...} is for line pools; this pool's framing is " + lease.framing().kind()
+                            : "unknown message " + preview(message.toString())) + "; a lease session on it takes {\"frame\":\"TEXT\"}, {\"frame_base64\":\"...\"}, "
                             + "{\"op\":\"checkin\"} or {\"op\":\"discard\"}");
                     return;
                 }
@@ -114,7 +96,7 @@ final class FramesRelay implements Relay {
         Form form = message.has("frame") ? Form.TEXT : Form.BASE64;
         JsonNode value = form == Form.TEXT ? message.get("frame") : message.get("frame_base64");
         if (!value.isTextual()) {
-            refuse("\"" + (form == Form.TEXT ? "frame" : "frame_base64") + "\" must be a string, was " + preview(value.toString()));
+            session.refuse("\"" + (form == Form.TEXT ? "frame" : "frame_base64") + "\" must be a string, was " + preview(value.toString()));
             return false;
         }
         byte[] payload;
@@ -124,21 +106,21 @@ final class FramesRelay implements Relay {
             try {
                 payload = Base64.getDecoder().decode(value.asText());
             } catch (IllegalArgumentException e) {
-                refuse("frame_base64 is not valid base64 (" + e.getMessage() + "); it was refused and reached no worker");
+                session.refuse("frame_base64 is not valid base64 (" + e.getMessage() + "); it was refused and reached no worker");
                 return false;
             }
         }
         try {
             lease.framing().codec().check(payload);
         } catch (FrameException e) {
-            refuse(e.getMessage() + "; it was refused and reached no worker");
+            session.refuse(e.getMessage() + "; it was refused and reached no worker");
             return false;
         }
         forms.add(form); // before the count: the reader takes one form per answer it relays
         SessionState.Phase now = state.countRequest();
         if (now == SessionState.Phase.ENDED) return false;
         if (now == SessionState.Phase.CHECKING_IN) {
-            refuse("nothing may follow checkin");
+            session.refuse("nothing may follow checkin");
             return false;
         }
         try {
@@ -265,20 +247,4 @@ final class FramesRelay implements Relay {
         return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
-    private void clientGone() {
-        if (state.endByClient(SessionState.Return.ABANDON) == SessionState.ClientEnd.MID_REQUEST) {
-            session.endReplacing("its client vanished with a request outstanding", null);
-        }
-    }
-
-    private void refuse(String why) {
-        SessionState.ClientEnd end = state.endByClient(SessionState.Return.REFUSED);
-        if (end == SessionState.ClientEnd.ALREADY_ENDED) return;
-        ObjectNode refusal = session.error(ExitCode.USAGE, why);
-        if (end == SessionState.ClientEnd.MID_REQUEST) {
-            session.endReplacing("its client broke the protocol with a request outstanding", refusal);
-        } else {
-            session.sendQuietly(refusal);
-        }
-    }
 }

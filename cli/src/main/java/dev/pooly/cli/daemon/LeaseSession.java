@@ -183,6 +183,52 @@ final class LeaseSession {
         }
     }
 
+    /**
+     * The client's next message for a relay, or null when the session ends instead: the client went
+     * (its end is {@link #clientGone}), or sent a line over its limit or one that is not JSON
+     * ({@link #refuse}d). The connection thread only.
+     */
+    JsonNode nextMessage() {
+        String text;
+        try {
+            text = client.readLine();
+        } catch (RequestLines.TooLong e) {
+            refuse(e.getMessage());
+            return null;
+        } catch (IOException e) {
+            text = null;
+        }
+        if (text == null) {
+            clientGone();
+            return null;
+        }
+        try {
+            return ControlServer.JSON.readTree(text);
+        } catch (IOException e) {
+            refuse("not a JSON message: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The client went: the lease is abandoned, and its worker replaced if a request was outstanding. */
+    void clientGone() {
+        if (state.endByClient(SessionState.Return.ABANDON) == SessionState.ClientEnd.MID_REQUEST) {
+            endReplacing("its client vanished with a request outstanding", null);
+        }
+    }
+
+    /** Refuses a client message with code 64; the lease ends: its worker returns if nothing is outstanding, else it is replaced. */
+    void refuse(String why) {
+        SessionState.ClientEnd end = state.endByClient(SessionState.Return.REFUSED);
+        if (end == SessionState.ClientEnd.ALREADY_ENDED) return;
+        ObjectNode refusal = error(ExitCode.USAGE, why);
+        if (end == SessionState.ClientEnd.MID_REQUEST) {
+            endReplacing("its client broke the protocol with a request outstanding", refusal);
+        } else {
+            sendQuietly(refusal);
+        }
+    }
+
     /** An error message naming this session's pool. */
     ObjectNode error(int code, String message) {
         return ControlServer.error(code, "pool " + pool.name() + ": " + message);

@@ -57,26 +57,8 @@ final class LinesRelay implements Relay {
     private void readRequests() {
         OutputStream stdin = new BufferedOutputStream(lease.stdin(), 16 * 1024);
         while (true) {
-            String text;
-            try {
-                text = session.client.readLine();
-            } catch (RequestLines.TooLong e) {
-                refuse(e.getMessage());
-                return;
-            } catch (IOException e) {
-                text = null;
-            }
-            if (text == null) {
-                clientGone();
-                return;
-            }
-            JsonNode message;
-            try {
-                message = ControlServer.JSON.readTree(text);
-            } catch (IOException e) {
-                refuse("not a JSON message: " + e.getMessage());
-                return;
-            }
+            JsonNode message = session.nextMessage();
+            if (message == null) return;
             if (message.has("line")) {
                 if (!request(message.get("line"), stdin)) return;
             } else {
@@ -87,7 +69,7 @@ final class LinesRelay implements Relay {
                         SessionState.Phase before = state.beginCheckin();
                         if (before == SessionState.Phase.ENDED) return;
                         if (before == SessionState.Phase.CHECKING_IN) {
-                            refuse("nothing may follow checkin");
+                            session.refuse("nothing may follow checkin");
                             return;
                         }
                         // Keep reading: the client may still die while its answers are drained.
@@ -97,7 +79,7 @@ final class LinesRelay implements Relay {
                         return;
                     }
                     default -> {
-                        refuse("unknown message " + text + "; a lease session takes {\"line\":...}, {\"op\":\"checkin\"} or {\"op\":\"discard\"}");
+                        session.refuse("unknown message " + message + "; a lease session takes {\"line\":...}, {\"op\":\"checkin\"} or {\"op\":\"discard\"}");
                         return;
                     }
                 }
@@ -108,18 +90,18 @@ final class LinesRelay implements Relay {
     /** One {@code {"line":...}} message: counted, then written. False when the session is over. */
     private boolean request(JsonNode line, OutputStream stdin) {
         if (!line.isTextual()) {
-            refuse("\"line\" must be a string, was " + line);
+            session.refuse("\"line\" must be a string, was " + line);
             return false;
         }
         String value = line.asText();
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-            refuse("a request line must not contain a line break (\\n or \\r); it was refused and reached no worker");
+            session.refuse("a request line must not contain a line break (\\n or \\r); it was refused and reached no worker");
             return false;
         }
         SessionState.Phase now = state.countRequest();
         if (now == SessionState.Phase.ENDED) return false;
         if (now == SessionState.Phase.CHECKING_IN) {
-            refuse("nothing may follow checkin");
+            session.refuse("nothing may follow checkin");
             return false;
         }
         try {
@@ -246,21 +228,4 @@ final class LinesRelay implements Relay {
                         + "); answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced"));
     }
 
-    private void clientGone() {
-        if (state.endByClient(SessionState.Return.ABANDON) == SessionState.ClientEnd.MID_REQUEST) {
-            session.endReplacing("its client vanished with a request outstanding", null);
-        }
-    }
-
-    /** Refuses a client message with code 64; the lease ends: its worker returns if nothing is outstanding, else it is replaced. */
-    private void refuse(String why) {
-        SessionState.ClientEnd end = state.endByClient(SessionState.Return.REFUSED);
-        if (end == SessionState.ClientEnd.ALREADY_ENDED) return;
-        ObjectNode refusal = session.error(ExitCode.USAGE, why);
-        if (end == SessionState.ClientEnd.MID_REQUEST) {
-            session.endReplacing("its client broke the protocol with a request outstanding", refusal);
-        } else {
-            session.sendQuietly(refusal);
-        }
-    }
 }
