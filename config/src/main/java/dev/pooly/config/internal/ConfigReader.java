@@ -154,24 +154,8 @@ public final class ConfigReader {
         }
         Optional<String> text = reader.string("listen");
         if (text.isEmpty()) return Optional.empty();
-        String listen = text.get();
-        int colon = listen.lastIndexOf(':');
-        String host = colon < 0 ? "" : listen.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        int port = -1;
-        if (colon >= 0) {
-            try {
-                port = Integer.parseInt(listen.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-        }
-        if (host.isEmpty() || (host.contains(":") && !listen.startsWith("[")) || port < 1 || port > 65535) {
-            problems.add(SectionReader.at(entry.get()), "bad metrics.listen '" + listen + "': write HOST:PORT with a port 1-65535, "
-                    + "e.g. 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464");
-            return Optional.empty();
-        }
-        return Optional.of(new MetricsSettings(host, port));
+        return HttpSectionReader.listenAddress(text.get(), entry.get(), problems, "metrics.listen",
+                "e.g. 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464");
     }
 
     private LogSettings logs(Mapping mapping) {

@@ -34,8 +34,15 @@ final class HttpSectionReader {
         return new HttpSettings(socket, listen, token);
     }
 
-    /** {@code HOST:PORT}, {@code [v6]:PORT}; logged and empty when written wrongly. */
     private static Optional<MetricsSettings> address(String listen, Mapping.Entry entry, ProblemLog problems) {
+        return listenAddress(listen, entry, problems, "http.listen", "e.g. 127.0.0.1:8765 or [::1]:8765");
+    }
+
+    /**
+     * {@code HOST:PORT} or {@code [v6]:PORT} of the {@code key} ({@code metrics.listen}, {@code http.listen})
+     * at {@code entry}; a problem naming it, with {@code examples}, and empty when written wrongly.
+     */
+    static Optional<MetricsSettings> listenAddress(String listen, Mapping.Entry entry, ProblemLog problems, String key, String examples) {
         int colon = listen.lastIndexOf(':');
         String host = colon < 0 ? "" : listen.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
@@ -48,8 +55,7 @@ final class HttpSectionReader {
             }
         }
         if (host.isEmpty() || (host.contains(":") && !listen.startsWith("[")) || port < 1 || port > 65535) {
-            problems.add(SectionReader.at(entry), "bad http.listen '" + listen + "': write HOST:PORT with a port 1-65535, "
-                    + "e.g. 127.0.0.1:8765 or [::1]:8765");
+            problems.add(SectionReader.at(entry), "bad " + key + " '" + listen + "': write HOST:PORT with a port 1-65535, " + examples);
             return Optional.empty();
         }
         return Optional.of(new MetricsSettings(host, port));
