@@ -45,8 +45,8 @@ import java.util.function.ToDoubleFunction;
  * {@link Pool#status()} when the registry is scraped. {@link #close} removes every meter of the pool.
  *
  * <p>Thread-safety: the listener methods are called by the pool on callers', holders' and its timer's
- * threads, concurrently; they only record into Micrometer's thread-safe meters, allocate nothing and
- * never block. {@link #bindTo} and {@link #close} may be called from any thread, once each. The meter
+ * threads, concurrently; they only record into Micrometer's thread-safe meters and never block (what
+ * they allocate is Micrometer's: 0 to 24 bytes per checkout and checkin, measured by PoolMetersTest). {@link #bindTo} and {@link #close} may be called from any thread, once each. The meter
  * objects are created in {@link #register} and only read afterwards (final fields: safely published to
  * every thread that sees this object).
  */
