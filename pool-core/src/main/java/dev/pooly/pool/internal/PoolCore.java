@@ -371,9 +371,7 @@ public final class PoolCore<W> {
         }
         if (overflow > 0) {
             if (settings.overflowTtl().isZero()) {
-                overflow--;
-                w.leaving = ExitReason.OVERFLOW_TTL;
-                dismiss(w, fx = orNew(fx));
+                expire(w, fx = orNew(fx));
                 return fx;
             }
             long seq = w.idleSeq = ++idleSeq;
@@ -394,14 +392,19 @@ public final class PoolCore<W> {
         if (pendingShrink > 0 && overflow > 0) return release(w, null); // no waiter: release goes straight to the shrink
         if (w.ttlDue && overflow > 0) {
             w.ttlDue = false;
-            overflow--;
-            w.leaving = ExitReason.OVERFLOW_TTL;
             Effects<W> fx = new Effects<>(this);
-            dismiss(w, fx);
+            expire(w, fx);
             return fx;
         }
         idle.addFirst(w);
         return null;
+    }
+
+    /** An overflow worker off the idle list leaves for overflow_ttl. Under the lock. */
+    void expire(Worker<W> w, Effects<W> fx) {
+        overflow--;
+        w.leaving = ExitReason.OVERFLOW_TTL;
+        dismiss(w, fx);
     }
 
     private Effects<W> orNew(Effects<W> fx) {

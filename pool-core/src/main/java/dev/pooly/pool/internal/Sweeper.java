@@ -1,7 +1,6 @@
 package dev.pooly.pool.internal;
 
 import dev.pooly.pool.LeaseRevokedException.Reason;
-import dev.pooly.supervisor.ExitReason;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,9 +72,7 @@ final class Sweeper<W> {
             }
             if (w.state != WorkerState.IDLE) return;
             core.idle.remove(w);
-            core.overflow--;
-            w.leaving = ExitReason.OVERFLOW_TTL;
-            core.dismiss(w, fx);
+            core.expire(w, fx);
         } finally {
             core.lock.unlock();
         }
