@@ -308,7 +308,7 @@ public final class PoolyImage {
      * Computes the root filesystem only when Docker asks for the build context. Confined to the
      * thread that builds the image (Testcontainers resolves an image once, under a lock).
      */
-    private static final class LazyRootFilesystem implements org.testcontainers.images.builder.Transferable {
+    static final class LazyRootFilesystem implements org.testcontainers.images.builder.Transferable {
         private final java.util.function.Supplier<RootFilesystem> compute;
         private RootFilesystem files;
 

@@ -116,8 +116,12 @@ class PoolyLauncherTest {
 
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.stdout()).isEmpty();
+        // Where it looked, every java it saw with its version, and what to install.
         assertThat(run.stderr())
-                .isEqualTo("pooly: no JDK >= 21 found (looked at JAVA_HOME, PATH, " + jvmDir + ")\n");
+                .startsWith("pooly: no Java runtime >= 21 found (looked at $JAVA_HOME, java on PATH, " + jvmDir + "/*/bin/java; found: "
+                        + javaHome + "/bin/java (11), ")
+                .contains("/java (17), " + jvmDir + "/jdk-20/bin/java (20)). ")
+                .endsWith("apt install openjdk-21-jre-headless (or openjdk-25-jre-headless), or set JAVA_HOME.\n");
     }
 
     @Test
