@@ -26,8 +26,11 @@ final class HttpBody {
         TooLarge(String message) { super(message); }
     }
 
-    /** Thrown when the client's side failed (it closed the connection, a bad chunk): it is gone. */
-    static final class ClientGone extends IOException {
+    /**
+     * Thrown when the client's side failed (it closed the connection, a bad chunk): it is gone. Quiet:
+     * Jetty logs it at debug, not as a server error (the daemon logs the hang-up once itself).
+     */
+    static final class ClientGone extends IOException implements org.eclipse.jetty.io.QuietException {
         ClientGone(Throwable cause) { super(cause == null ? "the client closed its connection" : cause.toString(), cause); }
     }
 
