@@ -150,7 +150,8 @@ final class FramesRelay implements Relay {
                     return;
                 }
                 case RETURN -> {
-                    returnWorker(state.returned(), stdout);
+                    int unread = lease.unreadOutput(); // looked at again: a surplus frame written right after the answer
+                    session.returnWorker(state.returned(), unread > 0 ? "\"" + firstBytes(stdout, unread) + "\"" : null);
                     return;
                 }
                 case ANSWER -> {
@@ -208,27 +209,6 @@ final class FramesRelay implements Relay {
             session.endReplacing("its client vanished before receiving an answer", null);
             return false;
         }
-    }
-
-    private void returnWorker(SessionState.Return how, InputStream stdout) {
-        if (how == SessionState.Return.CHECKIN) {
-            try {
-                session.out.send(ControlServer.ok().put("checked_in", true));
-            } catch (IOException e) {
-                how = SessionState.Return.ABANDON;
-            }
-        }
-        int unread = lease.unreadOutput();
-        if (unread > 0) {
-            LeaseSession.LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
-                    session.pool.name(), lease.pid(), firstBytes(stdout, unread));
-            session.discardQuietly();
-        } else if (how == SessionState.Return.ABANDON) {
-            lease.abandon();
-        } else {
-            lease.close();
-        }
-        session.hangUp();
     }
 
     /** Surplus output: the session ends with code 1 showing its first bytes. */
