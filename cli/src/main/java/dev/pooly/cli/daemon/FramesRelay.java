@@ -135,6 +135,7 @@ final class FramesRelay implements Relay {
     /** The reader thread, as {@link LinesRelay}'s, with whole answer frames. */
     private void readAnswers() {
         InputStream stdout = lease.stdout();
+        boolean seenDead = false;
         while (true) {
             int available = lease.unreadOutput(); // filler between frames (JSON's whitespace) is not output
             SessionState.Step step;
@@ -161,9 +162,15 @@ final class FramesRelay implements Relay {
                     return;
                 }
                 case IDLE -> {
+                    // A worker that answers and exits at once can be seen dead while the request it
+                    // answered was being counted: look once more (the count and the answer in the pipe
+                    // are then seen) before calling it gone.
                     if (!lease.isAlive()) {
-                        session.workerGone(null);
-                        return;
+                        if (seenDead) {
+                            session.workerGone(null);
+                            return;
+                        }
+                        seenDead = true;
                     }
                 }
             }

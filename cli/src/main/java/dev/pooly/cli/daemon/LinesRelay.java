@@ -125,6 +125,7 @@ final class LinesRelay implements Relay {
      */
     private void readAnswers() {
         InputStream stdout = lease.stdout();
+        boolean seenDead = false;
         while (true) {
             // Read before the count (in nextStep): output seen with nothing outstanding was there before
             // any request was written, since a request is counted before it is written.
@@ -153,9 +154,15 @@ final class LinesRelay implements Relay {
                     return;
                 }
                 case IDLE -> {
+                    // A worker that answers and exits at once can be seen dead while the request it
+                    // answered was being counted: look once more (the count and the answer in the pipe
+                    // are then seen) before calling it gone.
                     if (!lease.isAlive()) {
-                        session.workerGone(null);
-                        return;
+                        if (seenDead) {
+                            session.workerGone(null);
+                            return;
+                        }
+                        seenDead = true;
                     }
                 }
             }
