@@ -77,6 +77,16 @@ final class ProtocolClient implements AutoCloseable {
         }
     }
 
+    /** Sends {@code text} as it is, plus a newline: what a client that does not speak JSON sends. */
+    void sendRaw(String text) {
+        try {
+            out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Sends {@code messages} in one write, as a client that pipelines them does. */
     void sendTogether(JsonNode... messages) {
         try {

@@ -359,7 +359,7 @@ final class HttpCall {
             try {
                 message = ControlServer.JSON.readTree(line);
             } catch (IOException e) {
-                throw new IllegalArgumentException("not a JSON line: " + e.getMessage());
+                throw new IllegalArgumentException(ControlServer.notJson("not a JSON line: expected one JSON object per line, such as {\"frame\":\"TEXT\"}", e));
             }
             JsonNode text = message.get("frame");
             if (text != null) {

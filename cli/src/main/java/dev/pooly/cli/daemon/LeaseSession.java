@@ -205,7 +205,7 @@ final class LeaseSession {
         try {
             return ControlServer.JSON.readTree(text);
         } catch (IOException e) {
-            refuse("not a JSON message: " + e.getMessage());
+            refuse(ControlServer.notJson("not a JSON message: expected one JSON object per line, such as {\"line\":\"TEXT\"} or {\"op\":\"checkin\"}", e));
             return null;
         }
     }
