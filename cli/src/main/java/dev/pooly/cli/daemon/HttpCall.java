@@ -83,15 +83,15 @@ final class HttpCall {
             HttpReplies.error(response, callback, 400, ExitCode.USAGE, e.getMessage());
             return;
         }
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        boolean stream = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith(HttpReplies.NDJSON_TYPE);
         long declared = request.getLength();
-        if (declared > frames.limit()) {
+        if (!stream && declared > frames.bodyLimit()) {
             // Refused before a byte of the body is read; the connection closes, so the rest is never read either.
             tooLarge("the request body (" + declared + " bytes) is over the pool's frame limit of " + frames.limit() + " bytes");
             return;
         }
-        HttpBody body = new HttpBody(request, frames.limit());
-        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        boolean stream = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith(HttpReplies.NDJSON_TYPE);
+        HttpBody body = new HttpBody(request, stream ? frames.lineLimit() : frames.bodyLimit());
         byte[] frame = null;
         if (!stream) {
             try {
