@@ -53,6 +53,10 @@ import java.time.Duration;
  * bytes after an answer with no request outstanding get the worker replaced at checkin, as above.
  * Frame and line operations count requests the same way; pipelining is {@link #writeFrame} several
  * times, then one {@link #readFrame} per request, in order. On a {@code line} pool a frame is a line.
+ * {@link #requestFrame} and {@link #request} read the answer while a large request (over 16 KiB) is
+ * still being written, so a worker that answers while it reads ({@code cat}) cannot deadlock them;
+ * {@link #writeFrame} returns once its frame is written, so pipelining large frames to such a worker
+ * needs its answers read by another thread meanwhile.
  *
  * <h2>Threads</h2>
  * A lease may be used from any thread, by one writer and one reader at a time (stdin and stdout are
@@ -198,6 +202,13 @@ public interface Lease extends AutoCloseable {
      */
     @Override
     void close();
+
+    /**
+     * As {@link #close()}, and says whether the worker was found quiet at the checkin: false when it
+     * was not (output nobody asked for, a request unanswered: it is replaced) or when the lease had
+     * ended already. A holder that tells its own client the checkin went well asks this first.
+     */
+    boolean checkin();
 
     /** Gives the worker back as broken: it is killed and replaced (poolboy #33). */
     void discard();

@@ -66,9 +66,11 @@ final class ProcessLease implements Lease {
         // The pool's sweeper kills the worker if the deadline passes: a blocked pipe read cannot be cancelled otherwise.
         pool.requestStarted(grant, deadline);
         try {
-            channel.writeLine(line);
+            // A long line goes aside so the answer is read while it is written (AsideWrite: a worker that answers while reading).
+            AsideWrite aside = AsideWrite.write(line.length(), pid(), () -> channel.writeLine(line));
             String response = channel.readLine();
             if (response == null) throw died("closed its stdout before answering", null);
+            AsideWrite.await(aside); // within the deadline: a worker that never reads the rest is killed
             grant.answered();
             return response;
         } catch (IOException e) {
@@ -129,9 +131,11 @@ final class ProcessLease implements Lease {
         pool.requestStarted(grant, deadline); // as in request(): the sweeper kills the worker at the deadline
         dev.pooly.pool.FrameException bad = null;
         try {
-            channel.writeFrame(request);
+            // A large frame goes aside so the answer is read while it is written (AsideWrite: a worker that answers while reading).
+            AsideWrite aside = AsideWrite.write(request.length, pid(), () -> channel.writeFrame(request));
             byte[] answer = channel.readFrame();
             if (answer == null) throw died("closed its stdout before answering", null);
+            AsideWrite.await(aside); // within the deadline: a worker that never reads the rest is killed
             grant.answered();
             return answer;
         } catch (dev.pooly.pool.FrameException e) {
@@ -249,8 +253,13 @@ final class ProcessLease implements Lease {
      * {@code close()} is an error.
      */
     @Override public void close() {
-        grant.pool().checkin(grant);
+        checkin();
+    }
+
+    @Override public boolean checkin() {
+        boolean quiet = grant.pool().checkin(grant);
         cleanable.clean(); // deregisters; the action finds the lease ended and does nothing
+        return quiet;
     }
 
     @Override public void discard() {
