@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * round trip per line, not a connection.
  */
 @Command(name = "call", mixinStandardHelpOptions = true,
-        description = {"Checks out a worker of POOL, writes the request (REQUEST, or each line of stdin in turn),",
+        description = {"Sends requests to a worker of POOL and prints its answers in order.",
+                "Checks out a worker, writes the request (REQUEST, or each line of stdin in turn, pipelined),",
                 "prints each answer, and checks the worker in. Exit 1 if the worker dies mid-call or answers a bad frame.",
                 "On a pool with a framing (until, json, packet, content_length, nul) each request is one frame and each",
                 "answer's payload is printed followed by a newline (with -0: a NUL); -0 splits stdin at NUL bytes,",

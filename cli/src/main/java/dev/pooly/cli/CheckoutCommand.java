@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code pooly checkout POOL}: this terminal's stdin/stdout connected to one worker until stdin ends. */
 @Command(name = "checkout", mixinStandardHelpOptions = true,
-        description = {"Checks out a worker of POOL and connects stdin/stdout to it (raw bytes) until stdin ends,",
-                "then checks it in. Prints `pooly: checked out POOL worker PID` on stderr first.",
+        description = {"Connects stdin and stdout to one worker of POOL until stdin ends.",
+                "Checks out a worker, relays raw bytes both ways until stdin ends, then checks it in. Prints `pooly: checked out POOL worker PID` on stderr first.",
                 "If this client dies, the daemon reclaims the lease (the pool's on_abandon)."},
         footer = {"", "Example:", "  pooly checkout upper -c pooly.yaml"})
 final class CheckoutCommand implements Callable<Integer> {

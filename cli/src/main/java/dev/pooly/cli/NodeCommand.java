@@ -36,22 +36,22 @@ abstract class NodeCommand implements Callable<Integer> {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = "Stops a node (its whole process tree); it stays stopped until `pooly start`.",
+            description = {"Stops a node and its whole process tree.", "It stays stopped until `pooly start`."},
             footer = {"", "Example:", "  pooly stop cache -c pooly.yaml"})
     static final class Stop extends NodeCommand {
         @Override String op() { return "stop"; }
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
-            description = "Stops and starts a node; not counted against restart intensity.",
+            description = {"Stops and starts a node.", "Not counted against restart intensity."},
             footer = {"", "Example:", "  pooly restart upper -c pooly.yaml"})
     static final class Restart extends NodeCommand {
         @Override String op() { return "restart"; }
     }
 
     @Command(name = "kill", mixinStandardHelpOptions = true,
-            description = {"Crashes a node as if it died abnormally, to watch the tree heal: a process or worker gets SIGKILL;",
-                    "a supervisor or pool is torn down at once and reported to its parent as crashed."},
+            description = {"Crashes a node as if it died abnormally to watch the tree heal.",
+                    "A process or worker gets SIGKILL; a supervisor or pool is torn down at once and reported to its parent as crashed."},
             footer = {"", "Examples:", "  pooly kill upper-1 -c pooly.yaml        # a worker", "  pooly kill upper.workers -c pooly.yaml  # its supervisor",
                     "  pooly kill upper -c pooly.yaml          # the whole pool"})
     static final class Kill extends NodeCommand {

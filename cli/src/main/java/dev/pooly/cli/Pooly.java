@@ -128,11 +128,14 @@ public final class Pooly implements Runnable {
         System.exit(code);
     }
 
-    /** The version from the jar's manifest, or "dev" when run from classes. */
+    /** The build's version (the project version, filtered into version.properties), as the man pages name it. */
     static final class Version implements CommandLine.IVersionProvider {
-        @Override public String[] getVersion() {
-            String v = Pooly.class.getPackage().getImplementationVersion();
-            return new String[] {"pooly " + (v == null ? "dev" : v)};
+        @Override public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (InputStream in = Pooly.class.getResourceAsStream("version.properties")) {
+                if (in != null) p.load(in);
+            }
+            return new String[] {"pooly " + p.getProperty("version", "unknown (built without version.properties)")};
         }
     }
 }

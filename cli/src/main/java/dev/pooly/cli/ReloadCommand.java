@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 
 /** {@code pooly reload}: the daemon re-reads its config file and applies the difference. */
 @Command(name = "reload", mixinStandardHelpOptions = true,
-        description = {"Makes the daemon re-read its config file (as SIGHUP does) and apply the difference by id:",
-                "unchanged children keep running untouched; removed ones stop (in reverse order); added ones start;",
+        description = {"Makes the daemon re-read its config file and apply the difference.",
+                "As SIGHUP does, matched by id: unchanged children keep running untouched; removed ones stop (in reverse order); added ones start;",
                 "a changed process restarts; a supervisor's strategy or intensity and a pool's size, overflow and timeouts",
                 "change in place; a pool whose worker settings changed replaces its workers one at a time, each new one",
                 "ready before the next old one goes. A config with any problem changes nothing: exit 65 with every",

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 
 /** {@code pooly shutdown}. */
 @Command(name = "shutdown", mixinStandardHelpOptions = true,
-        description = "Stops the daemon as SIGTERM would: all children in reverse order, then exit 0.",
+        description = {"Stops the daemon as SIGTERM would.", "All children stop in reverse order, then the daemon exits 0."},
         footer = {"", "Example:", "  pooly shutdown -c pooly.yaml"})
 final class ShutdownCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

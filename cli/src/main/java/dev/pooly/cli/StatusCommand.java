@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /** {@code pooly status [POOL] [--json]}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Shows the supervision tree and the pools: a tree and a table for people, JSON (--json) for scripts.",
+        description = {"Shows the supervision tree and the pools.",
+                "A tree and a table for people, JSON (--json) for scripts.",
                 "With POOL: that pool's line and its workers (pid, state, uses, age, resident memory)."},
         footer = {"", "Examples:", "  pooly status -c pooly.yaml", "  pooly status upper -c pooly.yaml",
                 "  pooly status --json -c pooly.yaml | jq '.pools[].idle'"})

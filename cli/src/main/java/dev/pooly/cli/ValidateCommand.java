@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /** {@code pooly validate -c FILE}. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Checks a config file: exit 0, or 65 with one FILE:LINE:COLUMN: message line per problem.",
+        description = {"Checks a config file and lists every problem in it.",
+                "Exit 0, or 65 with one `FILE:LINE:COLUMN: message` line per problem."},
         footer = {"", "Example:", "  pooly validate -c pooly.yaml"})
 final class ValidateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

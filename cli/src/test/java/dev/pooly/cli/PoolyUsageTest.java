@@ -46,6 +46,39 @@ class PoolyUsageTest {
         }
     }
 
+    /**
+     * The command list of {@code pooly --help} and each man page's NAME line show a command's first
+     * description line: it must be a whole sentence, without a comma or colon (a man page's NAME line
+     * is cut at them). They were once the first line of a wrapped paragraph ("... (REQUEST, or each line
+     * of stdin in turn),").
+     */
+    @Test
+    void everyCommandsSummaryIsOneWholeSentenceAndTheRootHelpListsItWhole() {
+        CliRun help = CliRun.inProcess("--help");
+        String listing = help.out().replaceAll("\\n {14}", " ");
+        Pooly.commandLine(java.io.InputStream.nullInputStream(), java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream())
+                .getSubcommands().forEach((name, command) -> {
+                    if (name.equals("help")) return; // picocli's own
+                    String summary = command.getCommandSpec().usageMessage().description()[0];
+                    assertThat(summary).as("pooly %s's summary", name).endsWith(".").doesNotContain(",", ":");
+                    assertThat(listing).as("pooly --help").containsPattern("(?m)^  " + name + " +" + java.util.regex.Pattern.quote(summary) + "$");
+                });
+    }
+
+    /** One version, from the build: the same the man pages name (they were 0.1.0-SNAPSHOT while this said "dev"). */
+    @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<parent>.*?<version>([^<]+)</version>",
+                java.util.regex.Pattern.DOTALL).matcher(pom);
+        assertThat(m.find()).as("the version in cli/pom.xml").isTrue();
+        String version = m.group(1);
+
+        CliRun run = CliRun.inProcess("--version");
+
+        assertThat(run.out().strip()).isEqualTo("pooly " + version);
+    }
+
     @Test
     void versionPrintsTheProgramName() {
         CliRun run = CliRun.inProcess("--version");

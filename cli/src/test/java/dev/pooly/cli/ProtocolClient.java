@@ -77,6 +77,31 @@ final class ProtocolClient implements AutoCloseable {
         }
     }
 
+    /** Sends {@code text} as it is, plus a newline: what a client that does not speak JSON sends. */
+    void sendRaw(String text) {
+        try {
+            out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code messages} in one write, as a client that pipelines them does. */
+    void sendTogether(JsonNode... messages) {
+        try {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (JsonNode m : messages) {
+                all.write(DaemonProcess.JSON.writeValueAsBytes(m));
+                all.write('\n');
+            }
+            out.write(all.toByteArray());
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The next message, waiting at most the suite's patience; null when the daemon closed the connection. */
     JsonNode receive() {
         // A thread of its own per read: a blocking socket read must not hold a shared pool's thread.

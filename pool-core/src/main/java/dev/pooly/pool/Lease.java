@@ -203,6 +203,13 @@ public interface Lease extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * As {@link #close()}, and says whether the worker was found quiet at the checkin: false when it
+     * was not (output nobody asked for, a request unanswered: it is replaced) or when the lease had
+     * ended already. A holder that tells its own client the checkin went well asks this first.
+     */
+    boolean checkin();
+
     /** Gives the worker back as broken: it is killed and replaced (poolboy #33). */
     void discard();
 

@@ -6,7 +6,7 @@ import dev.pooly.supervisor.ExitStatus;
 import java.util.Objects;
 
 /**
- * A pool worker's process ended: which one, and why ({@code reason}: crash, max_uses, lease_timeout,
+ * A pool worker's process ended: which one, and why ({@code reason}: normal, crash, max_uses, lease_timeout,
  * request_timeout, abandoned, overflow_ttl, health, memory, killed, stopped), as counted by
  * {@code pooly_worker_exits_total{reason}}. Delivered once per worker, after its exit was seen,
  * to the listeners of {@link Pool#onWorkerExit}. Immutable.

@@ -10,7 +10,9 @@ import java.util.Locale;
  * <p>Immutable; thread-safe.
  */
 public enum ExitReason {
-    /** It exited, or died by a signal other than SIGKILL, on its own (not stopped by Pooly). */
+    /** It exited with status 0 on its own: OTP's {@code normal} (a {@code transient} child is not restarted). */
+    NORMAL,
+    /** It exited with a status other than 0, or died by a signal other than SIGKILL, on its own (not stopped by Pooly). */
     CRASH,
     /** A pool retired it after {@code max_uses} leases. */
     MAX_USES,
@@ -29,11 +31,28 @@ public enum ExitReason {
     /**
      * It was SIGKILLed: by {@code pooly kill}, by a supervisor tearing its tree down, by the pool for a
      * discarded or unquiet worker, or from outside (an operator's {@code kill -9}, the kernel's OOM
-     * killer). A pool worker's exit status cannot tell who sent a SIGKILL, so all count here.
+     * killer). An exit status cannot tell who sent a SIGKILL, so all count here, for processes and
+     * pool workers alike.
      */
     KILLED,
     /** It was stopped on purpose (stop, restart, shutdown, dismissal, reload, scale down). */
     STOPPED;
+
+    /**
+     * Why a process ended on its own, as far as its exit status tells (when Pooly did not end it for a
+     * reason of its own): the one table for supervised processes and pool workers. Status 0 is
+     * {@link #NORMAL}, SIGKILL {@link #KILLED}, a stop by the supervisor {@link #STOPPED}, the rest
+     * {@link #CRASH}. On the ProcessBuilder launch path {@code exit(137)} reads as SIGKILL (see
+     * {@link ExitStatus}).
+     */
+    public static ExitReason of(ExitStatus status) {
+        return switch (status) {
+            case ExitStatus.Exited e when e.code() == 0 -> NORMAL;
+            case ExitStatus.Signaled s when s.signal() == 9 -> KILLED;
+            case ExitStatus.Shutdown s -> STOPPED;
+            default -> CRASH;
+        };
+    }
 
     /** The name used in status JSON, events and metric labels: {@code request_timeout}. */
     public String label() {

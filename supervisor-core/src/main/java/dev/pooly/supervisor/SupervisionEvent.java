@@ -15,17 +15,17 @@ public sealed interface SupervisionEvent {
     }
 
     /**
-     * A child ended: {@code status} says how (exit code, signal), {@code reason} why (crash, killed,
-     * stopped, health, memory), as {@code last_exit} in status and metric labels name it.
+     * A child ended: {@code status} says how (exit code, signal), {@code reason} why (normal, crash,
+     * killed, stopped, health, memory), as {@code last_exit} in status and metric labels name it.
      */
     record Exited(String path, String id, long pid, ExitStatus status, ExitReason reason) implements SupervisionEvent {
         public Exited {
             java.util.Objects.requireNonNull(reason, "reason");
         }
 
-        /** An exit whose reason follows from its status: stopped by its supervisor, else a crash. */
+        /** An exit whose reason follows from its status ({@link ExitReason#of}). */
         public Exited(String path, String id, long pid, ExitStatus status) {
-            this(path, id, pid, status, status instanceof ExitStatus.Shutdown ? ExitReason.STOPPED : ExitReason.CRASH);
+            this(path, id, pid, status, ExitReason.of(status));
         }
 
         @Override public String toString() {

@@ -82,7 +82,7 @@ final class BytesRelay implements Relay {
                 message = ControlServer.JSON.readTree(text);
             } catch (IOException e) {
                 session.endReplacing("got a malformed message from its client", ControlServer.error(ExitCode.USAGE,
-                        "pool " + poolName + ": not a JSON message: " + e.getMessage()));
+                        "pool " + poolName + ": " + ControlServer.notJson("not a JSON message: expected one JSON object per line, such as {\"data\":\"BASE64\"} or {\"op\":\"checkin\"}", e)));
                 return;
             }
             if (message.has("data")) {

@@ -3,32 +3,39 @@ package dev.pooly.cli.daemon;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Notices an HTTP client that closes its connection while its call waits for a worker: Jetty reads
  * nothing from an HTTP/1.1 connection while a handler runs, so without a watch a hung-up client would
  * be seen only at the first write of its answer, and a worker that never answers would stay leased.
  * Like Go's net/http "background read", the watch asks the connection's end point to say when it is
- * readable and then reads: end of stream means the client is gone. Bytes mean the client pipelined its
- * next request before this answer (no common client does); they cannot be given back to Jetty, so the
- * response then closes the connection ({@link #pipelined()}), which HTTP/1.1 clients must expect of
- * pipelined requests.
+ * readable and then reads one byte: end of stream (what a closed Unix-domain or TCP connection gives)
+ * means the client is gone. A byte means the client pipelined its next request before this answer (no
+ * common client does); it cannot be given back to Jetty, so the response then closes the connection
+ * ({@link #pipelined()}), which HTTP/1.1 clients must expect of pipelined requests.
  *
- * <p>States: WATCHING -> (GONE | PIPELINED | STOPPED), each final, one CAS each. Thread-safe: the
- * handler's thread {@link #start}s and {@link #stop}s it; the selector's callback runs on a Jetty thread.
+ * <p>States: WATCHING -> (GONE | PIPELINED | STOPPED), each final. Thread-safe: the handler's thread
+ * {@link #start}s and {@link #stop}s it; the readable callback runs on a Jetty selector thread, and
+ * {@code onGone} on a virtual thread of its own (it kills a worker; the selector must not wait for that).
  * {@link #stop} must be called before the handler writes its response, so the end point's single
  * fill interest is free again for Jetty's next request.
  */
 final class ClientWatch {
     private enum State { WATCHING, GONE, PIPELINED, STOPPED }
 
-    private final AtomicReference<State> state = new AtomicReference<>(State.WATCHING);
+    // The callback's "still watching? then read a byte / re-arm" and stop()'s "stop and free the fill
+    // interest" must not interleave: a read after stop() could eat the first byte of the client's next
+    // request, and a re-arm after stop() would hold the fill interest Jetty needs for that request.
+    // Under it: the state, one non-blocking read of at most one byte, and the fill-interest calls.
+    private final ReentrantLock lock = new ReentrantLock();
+    private State state = State.WATCHING; // guarded by lock
     private final AbstractEndPoint endPoint;
     private final Runnable onGone;
 
@@ -39,60 +46,99 @@ final class ClientWatch {
 
     /**
      * Watches {@code request}'s connection, once its body has been read; {@code onGone} runs (on a
-     * Jetty thread) if the client hangs up before {@link #stop}. A connection that cannot be watched
-     * (not a plain socket end point) is not: a write then finds the client gone.
+     * virtual thread) if the client hangs up before {@link #stop}. A connection that cannot be watched
+     * (not a plain socket end point, or one Jetty is reading) is not: a write then finds the client gone.
      */
     static ClientWatch start(Request request, Runnable onGone) {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         ClientWatch watch = new ClientWatch(endPoint instanceof AbstractEndPoint a ? a : null, onGone);
-        if (watch.endPoint == null || !watch.endPoint.tryFillInterested(watch.new Readable())) {
-            watch.state.set(State.STOPPED); // someone else reads this connection; nothing to watch
+        watch.lock.lock();
+        try {
+            if (watch.endPoint == null || !watch.endPoint.tryFillInterested(watch.new Readable())) watch.state = State.STOPPED;
+        } finally {
+            watch.lock.unlock();
         }
         return watch;
     }
 
     /** Ends the watch; true unless the client was seen gone first. */
     boolean stop() {
-        // Races the callback seeing end of stream: exactly one of them decides whether the client left.
-        if (state.compareAndSet(State.WATCHING, State.STOPPED)) {
-            // Frees the end point's fill interest (our callback), failing it quietly; Jetty registers its own next.
-            endPoint.getFillInterest().onFail(new CancellationException("call answered"));
-            return true;
+        lock.lock();
+        try {
+            if (state == State.WATCHING) {
+                state = State.STOPPED;
+                // Frees the end point's fill interest (our callback, which now ignores it); Jetty registers its own next.
+                endPoint.getFillInterest().onFail(new CancellationException("call answered"));
+                return true;
+            }
+            return state != State.GONE;
+        } finally {
+            lock.unlock();
         }
-        return state.get() != State.GONE;
     }
 
     /** Whether the client sent bytes during the call: the connection must close after this response. */
     boolean pipelined() {
-        return state.get() == State.PIPELINED;
+        lock.lock();
+        try {
+            return state == State.PIPELINED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void gone() {
+        Threads.startVirtual("pooly-http-client-gone", onGone);
     }
 
     private final class Readable implements Callback {
         @Override public void succeeded() {
-            if (state.get() != State.WATCHING) return;
-            int n;
+            boolean gone = false;
+            lock.lock();
             try {
-                n = endPoint.fill(ByteBuffer.allocate(1));
-            } catch (IOException e) {
-                n = -1;
+                if (state != State.WATCHING) return;
+                // Empty and in Jetty's flush mode (limit 0): fill() appends after the limit. (A plain
+                // ByteBuffer.allocate(1) reads as one byte already there and no room: fill() returns 0
+                // forever, even at end of stream, and the watch spins without ever seeing the hang-up.)
+                ByteBuffer one = BufferUtil.allocate(1);
+                int n;
+                try {
+                    n = endPoint.fill(one);
+                } catch (IOException e) {
+                    n = -1;
+                }
+                if (n < 0) {
+                    state = State.GONE;
+                    gone = true;
+                } else if (n > 0) {
+                    state = State.PIPELINED;
+                } else if (!endPoint.tryFillInterested(this)) {
+                    // Readable but nothing read (a spurious wake-up): watch on, unless someone else now reads.
+                    state = State.STOPPED;
+                }
+            } finally {
+                lock.unlock();
             }
-            if (n < 0) {
-                if (state.compareAndSet(State.WATCHING, State.GONE)) onGone.run();
-            } else if (n > 0) {
-                state.compareAndSet(State.WATCHING, State.PIPELINED);
-            } else if (state.get() == State.WATCHING && !endPoint.tryFillInterested(this)) {
-                // Readable but nothing read (a spurious wake-up): watch on, unless someone else now reads.
-                state.compareAndSet(State.WATCHING, State.STOPPED);
-            }
+            if (gone) gone();
         }
 
         @Override public void failed(Throwable why) {
-            // Our own stop(), or the end point closed: closed counts as gone.
-            if (!(why instanceof CancellationException) && state.compareAndSet(State.WATCHING, State.GONE)) onGone.run();
+            // Our own stop() (state already STOPPED), or the end point closed: closed counts as gone.
+            boolean gone = false;
+            lock.lock();
+            try {
+                if (state == State.WATCHING && !(why instanceof CancellationException)) {
+                    state = State.GONE;
+                    gone = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (gone) gone();
         }
 
         @Override public InvocationType getInvocationType() {
-            return InvocationType.NON_BLOCKING; // a one-byte fill and a discard: run it on the selector
+            return InvocationType.NON_BLOCKING; // a one-byte non-blocking read: run it on the selector
         }
     }
 }

@@ -207,7 +207,7 @@ public final class ControlServer implements AutoCloseable {
             try {
                 request = JSON.readTree(first);
             } catch (IOException e) {
-                out.send(error(ExitCode.USAGE, "not a JSON request line: " + e.getMessage()));
+                out.send(error(ExitCode.USAGE, notJson("not a JSON request line: expected one JSON object per line, such as {\"op\":\"status\"} (docs/protocol.md)", e)));
                 return;
             }
             String op = request.path("op").asText("");
@@ -418,5 +418,17 @@ public final class ControlServer implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * {@code expected}, then where and why the line is not JSON, in the parser's own words but without
+     * its description of the input source ("Source: REDACTED (`StreamReadFeature...`)").
+     */
+    static String notJson(String expected, IOException e) {
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+            return expected + "; " + j.getOriginalMessage() + (at != null && at.getColumnNr() > 0 ? " (column " + at.getColumnNr() + ")" : "");
+        }
+        return expected + "; " + e.getMessage();
     }
 }

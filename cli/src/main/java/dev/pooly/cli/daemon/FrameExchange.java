@@ -1,83 +1,104 @@
 package dev.pooly.cli.daemon;
 
+import dev.pooly.pool.FrameCodec;
+import dev.pooly.pool.FrameException;
+import dev.pooly.pool.Framing;
 import dev.pooly.pool.Lease;
 import dev.pooly.pool.Pool;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
- * How one request frame of an HTTP call reaches a leased worker and its answer frame comes back: the
- * seam between the HTTP API and the pool's framing. Stateless and thread-safe.
+ * How one request frame of an HTTP call reaches a leased worker and its answer frame comes back,
+ * whatever the pool's {@link Framing}: through the lease's whole-frame operations, which check a
+ * request before anything is written and read exactly one answer frame. The body of a one-frame call
+ * is the request payload as it is (for a {@code line} pool, one trailing line break is dropped, and
+ * the answer gets one back, so {@code curl --data-binary @file} and {@code print()} work); the answer
+ * body is the answer payload. Immutable and thread-safe.
  */
-interface FrameExchange {
-    /** The largest frame either way (contract section 5: 16 MiB unless the pool says otherwise). */
-    long DEFAULT_LIMIT = 16L * 1024 * 1024;
+final class FrameExchange {
+    private final Framing framing;
+    private final FrameCodec codec;
+    private final boolean line;
+
+    private FrameExchange(Framing framing) {
+        this.framing = framing;
+        this.codec = framing.codec();
+        this.line = framing instanceof Framing.Line;
+    }
 
     /** The exchange for {@code pool}'s framing. */
     static FrameExchange of(Pool pool) {
-        return Lines.INSTANCE;
+        return new FrameExchange(pool.spec().framing());
     }
 
-    /** The largest request frame, and the largest body of a one-frame call. */
-    long limit();
+    /** The largest request frame: the pool's {@code framing.max}. */
+    long limit() {
+        return framing.max();
+    }
 
     /**
-     * The request frame a one-frame call's body holds.
-     *
-     * @throws IllegalArgumentException the body is not one frame of this framing (the message says why)
+     * The longest NDJSON request line: room for a frame of {@link #limit()} bytes as base64 (4/3) or as
+     * JSON text with some escapes; the frame inside is then checked against the limit itself.
      */
-    byte[] requestFromBody(byte[] body);
+    long lineLimit() {
+        return framing.max() / 2 * 3 + 1024;
+    }
 
-    /** The response body for an answer frame. */
-    byte[] answerToBody(byte[] answer);
+    /** The largest body of a one-frame call: the frame limit, plus the line break a {@code line} body may end with. */
+    long bodyLimit() {
+        return line ? framing.max() + 2 : framing.max();
+    }
 
     /**
-     * Writes {@code frame} and reads its answer frame; past {@code deadline} (null: none) the pool
-     * kills the worker and this throws {@link dev.pooly.pool.LeaseTimeoutException}.
+     * The request frame a one-frame call's body holds, checked against the framing before any worker is leased.
      *
-     * @throws IllegalArgumentException {@code frame} is not a frame of this framing; it reached no worker
+     * @throws IllegalArgumentException the body cannot be framed (the message says why)
      */
-    byte[] call(Lease lease, byte[] frame, Duration deadline);
-
-    /** {@code line} pools: a frame is one line, without its line break. */
-    enum Lines implements FrameExchange {
-        INSTANCE;
-
-        @Override public long limit() {
-            return DEFAULT_LIMIT;
-        }
-
-        @Override public byte[] requestFromBody(byte[] body) {
+    byte[] requestFromBody(byte[] body) {
+        byte[] frame = body;
+        if (line) {
             int end = body.length;
             // One line break at the end is how a line is written (echo, curl --data-binary @file): not part of it.
             if (end > 0 && body[end - 1] == '\n') end--;
             if (end > 0 && body[end - 1] == '\r') end--;
-            return end == body.length ? body : java.util.Arrays.copyOf(body, end);
+            if (end != body.length) frame = Arrays.copyOf(body, end);
         }
+        try {
+            codec.check(frame);
+        } catch (FrameException e) {
+            throw refused(e);
+        }
+        return frame;
+    }
 
-        @Override public byte[] answerToBody(byte[] answer) {
-            byte[] body = java.util.Arrays.copyOf(answer, answer.length + 1);
-            body[answer.length] = '\n';
-            return body;
-        }
+    private static IllegalArgumentException refused(FrameException e) {
+        return new IllegalArgumentException(e.getMessage() + "; it was refused and reached no worker", e);
+    }
 
-        @Override public byte[] call(Lease lease, byte[] frame, Duration deadline) {
-            for (byte b : frame) {
-                if (b == '\n' || b == '\r') {
-                    throw new IllegalArgumentException("a request line must not contain a line break (\\n or \\r); "
-                            + "it was refused and reached no worker");
-                }
-            }
-            String line = new String(frame, StandardCharsets.UTF_8);
-            String answer;
-            if (deadline == null) {
-                lease.writeLine(line);
-                answer = lease.readLine();
-            } else {
-                answer = lease.request(line, deadline);
-            }
-            return answer.getBytes(StandardCharsets.UTF_8);
+    /** The response body for an answer frame. */
+    byte[] answerToBody(byte[] answer) {
+        if (!line) return answer;
+        byte[] body = Arrays.copyOf(answer, answer.length + 1);
+        body[answer.length] = '\n';
+        return body;
+    }
+
+    /**
+     * Writes {@code frame} and reads its answer frame; past {@code deadline} (null: none) the pool
+     * kills the worker and this throws {@link dev.pooly.pool.LeaseTimeoutException}. A bad answer frame
+     * throws {@link dev.pooly.pool.BadFrameException} (the lease has ended, the worker is replaced).
+     *
+     * @throws IllegalArgumentException {@code frame} cannot be framed; it reached no worker
+     */
+    byte[] call(Lease lease, byte[] frame, Duration deadline) {
+        try {
+            if (deadline != null) return lease.requestFrame(frame, deadline);
+            lease.writeFrame(frame);
+        } catch (FrameException e) {
+            throw refused(e);
         }
+        return lease.readFrame(null);
     }
 }

@@ -135,6 +135,7 @@ final class FramesRelay implements Relay {
     /** The reader thread, as {@link LinesRelay}'s, with whole answer frames. */
     private void readAnswers() {
         InputStream stdout = lease.stdout();
+        boolean seenDead = false;
         while (true) {
             int available = lease.unreadOutput(); // filler between frames (JSON's whitespace) is not output
             SessionState.Step step;
@@ -149,7 +150,8 @@ final class FramesRelay implements Relay {
                     return;
                 }
                 case RETURN -> {
-                    returnWorker(state.returned(), stdout);
+                    int unread = lease.unreadOutput(); // looked at again: a surplus frame written right after the answer
+                    session.returnWorker(state.returned(), unread > 0 ? "\"" + firstBytes(stdout, unread) + "\"" : null);
                     return;
                 }
                 case ANSWER -> {
@@ -160,9 +162,15 @@ final class FramesRelay implements Relay {
                     return;
                 }
                 case IDLE -> {
+                    // A worker that answers and exits at once can be seen dead while the request it
+                    // answered was being counted: look once more (the count and the answer in the pipe
+                    // are then seen) before calling it gone.
                     if (!lease.isAlive()) {
-                        session.workerGone(null);
-                        return;
+                        if (seenDead) {
+                            session.workerGone(null);
+                            return;
+                        }
+                        seenDead = true;
                     }
                 }
             }
@@ -201,27 +209,6 @@ final class FramesRelay implements Relay {
             session.endReplacing("its client vanished before receiving an answer", null);
             return false;
         }
-    }
-
-    private void returnWorker(SessionState.Return how, InputStream stdout) {
-        if (how == SessionState.Return.CHECKIN) {
-            try {
-                session.out.send(ControlServer.ok().put("checked_in", true));
-            } catch (IOException e) {
-                how = SessionState.Return.ABANDON;
-            }
-        }
-        int unread = lease.unreadOutput();
-        if (unread > 0) {
-            LeaseSession.LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
-                    session.pool.name(), lease.pid(), firstBytes(stdout, unread));
-            session.discardQuietly();
-        } else if (how == SessionState.Return.ABANDON) {
-            lease.abandon();
-        } else {
-            lease.close();
-        }
-        session.hangUp();
     }
 
     /** Surplus output: the session ends with code 1 showing its first bytes. */

@@ -26,8 +26,11 @@ final class HttpBody {
         TooLarge(String message) { super(message); }
     }
 
-    /** Thrown when the client's side failed (it closed the connection, a bad chunk): it is gone. */
-    static final class ClientGone extends IOException {
+    /**
+     * Thrown when the client's side failed (it closed the connection, a bad chunk): it is gone. Quiet:
+     * Jetty logs it at debug, not as a server error (the daemon logs the hang-up once itself).
+     */
+    static final class ClientGone extends IOException implements org.eclipse.jetty.io.QuietException {
         ClientGone(Throwable cause) { super(cause == null ? "the client closed its connection" : cause.toString(), cause); }
     }
 
@@ -57,7 +60,7 @@ final class HttpBody {
             lock.lock();
             try {
                 if (failure != null) throw new ClientGone(failure);
-                if (buffered.size() > max) throw new TooLarge("the request body is over the pool's frame limit of " + max + " bytes");
+                if (buffered.size() > max) throw new TooLarge("the request body is over its limit of " + max + " bytes (the pool's framing max)");
                 if (eof) return buffered.toByteArray();
             } finally {
                 lock.unlock();
@@ -77,7 +80,7 @@ final class HttpBody {
                 byte[] line = takeLine();
                 if (line != null) return line;
                 if (failure != null) throw new ClientGone(failure);
-                if (buffered.size() > max) throw new TooLarge("a request line is over the pool's frame limit of " + max + " bytes");
+                if (buffered.size() > max) throw new TooLarge("a request line is over its limit of " + max + " bytes (room for one frame of the pool's framing max)");
                 if (eof) {
                     if (buffered.size() == 0) return null;
                     byte[] last = buffered.toByteArray();

@@ -83,15 +83,15 @@ final class HttpCall {
             HttpReplies.error(response, callback, 400, ExitCode.USAGE, e.getMessage());
             return;
         }
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        boolean stream = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith(HttpReplies.NDJSON_TYPE);
         long declared = request.getLength();
-        if (declared > frames.limit()) {
+        if (!stream && declared > frames.bodyLimit()) {
             // Refused before a byte of the body is read; the connection closes, so the rest is never read either.
             tooLarge("the request body (" + declared + " bytes) is over the pool's frame limit of " + frames.limit() + " bytes");
             return;
         }
-        HttpBody body = new HttpBody(request, frames.limit());
-        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        boolean stream = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith(HttpReplies.NDJSON_TYPE);
+        HttpBody body = new HttpBody(request, stream ? frames.lineLimit() : frames.bodyLimit());
         byte[] frame = null;
         if (!stream) {
             try {
@@ -359,7 +359,7 @@ final class HttpCall {
             try {
                 message = ControlServer.JSON.readTree(line);
             } catch (IOException e) {
-                throw new IllegalArgumentException("not a JSON line: " + e.getMessage());
+                throw new IllegalArgumentException(ControlServer.notJson("not a JSON line: expected one JSON object per line, such as {\"frame\":\"TEXT\"}", e));
             }
             JsonNode text = message.get("frame");
             if (text != null) {

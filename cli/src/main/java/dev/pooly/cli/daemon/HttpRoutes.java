@@ -142,7 +142,7 @@ public final class HttpRoutes {
             HttpReplies.error(response, callback, 413, ExitCode.USAGE, e.getMessage());
             return;
         } catch (IOException e) {
-            HttpReplies.error(response, callback, 400, ExitCode.USAGE, "scale takes {\"size\":N,\"max_overflow\":M}: " + e.getMessage());
+            HttpReplies.error(response, callback, 400, ExitCode.USAGE, ControlServer.notJson("scale takes {\"size\":N,\"max_overflow\":M}", e));
             return;
         }
         if (!(body instanceof ObjectNode object)) {

@@ -214,7 +214,7 @@ final class LeaseSession {
         try {
             return ControlServer.JSON.readTree(text);
         } catch (IOException e) {
-            refuse("not a JSON message: " + e.getMessage());
+            refuse(ControlServer.notJson("not a JSON message: expected one JSON object per line, such as {\"line\":\"TEXT\"} or {\"op\":\"checkin\"}", e));
             return null;
         }
     }
@@ -241,6 +241,41 @@ final class LeaseSession {
     /** An error message naming this session's pool. */
     ObjectNode error(int code, String message) {
         return ControlServer.error(code, "pool " + pool.name() + ": " + message);
+    }
+
+    /**
+     * The reader ended the lease as a return ({@code how}, the lines and frames relays);
+     * {@code surplus} shows what the relay found unread after the last answer, or is null. Every look
+     * comes before the client hears how its checkin went: the relay's own, then the pool's at checkin
+     * ({@link Lease#checkin()}). So a surplus the daemon finds before it hangs up fails the call with
+     * code 1 instead of following {@code checked_in: true} (it once did: the confirmation went first,
+     * then the looks, and {@code pooly call} exited 0 with the surplus only in the daemon's log). A
+     * surplus written after the pool's look is found before the worker is lent again, after this
+     * session is over (docs/protocol.md).
+     */
+    void returnWorker(SessionState.Return how, String surplus) {
+        ObjectNode last = null;
+        if (surplus != null) {
+            LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on", pool.name(), lease.pid(), surplus);
+            discardQuietly();
+            last = shifted("wrote output nobody asked for after its last answer (" + surplus + ")");
+        } else if (how == SessionState.Return.ABANDON) {
+            LOG.warn("pool {}: client holding worker {} vanished with nothing outstanding; on_abandon {} applies",
+                    pool.name(), lease.pid(), pool.spec().onAbandon().name().toLowerCase(java.util.Locale.ROOT));
+            lease.abandon();
+        } else if (lease.checkin()) {
+            last = ControlServer.ok().put("checked_in", true);
+        } else {
+            // The pool logged why (output nobody asked for, a request unanswered; or the worker died just now).
+            last = shifted("was not quiet at checkin (see the daemon's log)");
+        }
+        if (last != null && how == SessionState.Return.CHECKIN) sendQuietly(last);
+        hangUp();
+    }
+
+    private ObjectNode shifted(String what) {
+        return ControlServer.error(ExitCode.FAILURE, "pool " + pool.name() + ": worker " + lease.pid() + " " + what
+                + "; answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced");
     }
 
     void discardQuietly() {

@@ -177,6 +177,7 @@ final class LinesRelay implements Relay {
      */
     private void readAnswers() {
         InputStream stdout = lease.stdout();
+        boolean seenDead = false;
         while (true) {
             // Read before the count (in nextStep): output seen with nothing outstanding was there before
             // any request was written, since a request is counted before it is written.
@@ -193,7 +194,8 @@ final class LinesRelay implements Relay {
                     return;
                 }
                 case RETURN -> {
-                    returnWorker(state.returned(), stdout);
+                    int unread = available(stdout); // looked at again: a surplus written right after the answer
+                    session.returnWorker(state.returned(), unread > 0 ? preview(stdout, unread) : null);
                     return;
                 }
                 case ANSWER -> {
@@ -204,9 +206,15 @@ final class LinesRelay implements Relay {
                     return;
                 }
                 case IDLE -> {
+                    // A worker that answers and exits at once can be seen dead while the request it
+                    // answered was being counted: look once more (the count and the answer in the pipe
+                    // are then seen) before calling it gone.
                     if (!lease.isAlive()) {
-                        session.workerGone(null);
-                        return;
+                        if (seenDead) {
+                            session.workerGone(null);
+                            return;
+                        }
+                        seenDead = true;
                     }
                 }
             }
@@ -253,33 +261,6 @@ final class LinesRelay implements Relay {
             session.endReplacing("its client vanished before receiving an answer", null);
             return false;
         }
-    }
-
-    /** The reader ended the lease as a return: confirm a checkin, then return the worker if it is still quiet. */
-    private void returnWorker(SessionState.Return how, InputStream stdout) {
-        if (how == SessionState.Return.CHECKIN) {
-            try {
-                session.out.send(ControlServer.ok().put("checked_in", true));
-            } catch (IOException e) {
-                how = SessionState.Return.ABANDON; // it never learnt that its checkin was done
-            }
-        }
-        // Looked at again after the confirmation's write: a surplus line written right after the answer
-        // is caught here or by the pool's own looks at checkin and before it lends the worker again.
-        // No sleep to wait for one: that would cost every lease its length under load.
-        int unread = available(stdout);
-        if (unread > 0) {
-            LOG.warn("pool {}: worker {} wrote output nobody asked for ({}); it is replaced, not lent on",
-                    session.pool.name(), lease.pid(), preview(stdout, unread));
-            session.discardQuietly();
-        } else if (how == SessionState.Return.ABANDON) {
-            LOG.warn("pool {}: client holding worker {} vanished with nothing outstanding; on_abandon {} applies",
-                    session.pool.name(), lease.pid(), session.pool.spec().onAbandon().name().toLowerCase(java.util.Locale.ROOT));
-            lease.abandon();
-        } else {
-            lease.close();
-        }
-        session.hangUp();
     }
 
     private void unaskedOutput(InputStream stdout, String when) {

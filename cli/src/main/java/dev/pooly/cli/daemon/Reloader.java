@@ -113,6 +113,7 @@ public final class Reloader {
                     case STOPPED -> {
                         await(root.removeChild(c.id()));
                         poolsUnder(c.old(), gone);
+                        scaled.removeAll(gone); // a pool started again later starts at the file's size
                     }
                     case STARTED -> {
                         Map<String, Pool> built = new LinkedHashMap<>();
@@ -187,7 +188,11 @@ public final class Reloader {
         }
     }
 
-    /** Pools that {@code pooly scale} resized and the file leaves alone go back to the file's size: a KEPT becomes a CHANGED. */
+    /**
+     * Pools that {@code pooly scale} resized and the file leaves alone go back to the file's size: a KEPT
+     * pool becomes a CHANGED one, and so does a scaled pool inside a KEPT supervisor (an unchanged
+     * subtree reads as one kept supervisor, which once hid the pools in it: "nothing changed").
+     */
     private ConfigDiff withScaledPoolsRestored(ConfigDiff diff) {
         if (scaled.isEmpty()) return diff;
         List<ConfigDiff.Change> changes = new ArrayList<>();
@@ -196,9 +201,22 @@ public final class Reloader {
                 changes.add(new ConfigDiff.Change(ConfigDiff.Kind.CHANGED, c.id(), c.parent(), null, c.old(), c.now()));
             } else {
                 changes.add(c);
+                if (c.kind() == ConfigDiff.Kind.KEPT && c.now() instanceof SupervisorNode s) scaledPoolsUnder(s, changes);
             }
         }
         return new ConfigDiff(changes, diff.daemonOnly());
+    }
+
+    /** A CHANGED for every scaled pool in the unchanged subtree {@code s} (its old node is the same as its new one). */
+    private void scaledPoolsUnder(SupervisorNode s, List<ConfigDiff.Change> into) {
+        for (ChildNode child : s.children()) {
+            switch (child) {
+                case PoolNode p when scaled.contains(p.name()) ->
+                        into.add(new ConfigDiff.Change(ConfigDiff.Kind.CHANGED, p.id(), s.id(), null, p, p));
+                case SupervisorNode sub -> scaledPoolsUnder(sub, into);
+                default -> { }
+            }
+        }
     }
 
     private Pool pool(String name) {

@@ -121,9 +121,10 @@ final class LeaseDesk<W> {
      * The holder checks its lease in. The worker goes back only if quiet (see the class comment);
      * otherwise it is replaced. A lease the pool already ended is accepted silently.
      *
+     * @return whether the worker was quiet (false also for a lease the pool had ended)
      * @throws IllegalStateException the lease was already checked in or discarded by its holder
      */
-    void checkin(Grant<W> grant) {
+    boolean checkin(Grant<W> grant) {
         owned(grant);
         if (!grant.end(Ending.CHECKED_IN)) {
             Reason why = grant.endReason();
@@ -131,9 +132,9 @@ final class LeaseDesk<W> {
                 throw new IllegalStateException("lease on worker " + grant.worker.pid + " of pool " + core.settings.name()
                         + " was already checked in: you most likely called close() twice");
             }
-            return;
+            return false;
         }
-        giveBack(grant, "at checkin");
+        return giveBack(grant, "at checkin");
     }
 
     /** The holder knows the worker is broken: kill it and replace it. */
@@ -164,8 +165,8 @@ final class LeaseDesk<W> {
         core.takeBack(grant, why.reason().label());
     }
 
-    /** Returns the worker of ended {@code grant} to the pool if it is quiet, else replaces it. */
-    private void giveBack(Grant<W> grant, String when) {
+    /** Returns the worker of ended {@code grant} to the pool if it is quiet, else replaces it; whether it was quiet. */
+    private boolean giveBack(Grant<W> grant, String when) {
         // Outside the lock: the lease has ended, so no new operation can start (see Grant.enter).
         String noise = grant.lingering();
         if (noise == null) noise = core.source.unread(grant.worker.resource);
@@ -173,15 +174,16 @@ final class LeaseDesk<W> {
             PoolCore.LOG.atWarn().addKeyValue("pool", core.settings.name()).addKeyValue("pid", grant.worker.pid)
                     .log("pool {}: worker {} not quiet {} ({}); replacing it", core.settings.name(), grant.worker.pid, when, noise);
             core.takeBack(grant, "not quiet");
-            return;
+            return false;
         }
         String untrusted = grant.uncountedWhy();
         if (untrusted != null && (untrusted = core.health.proveQuiet(grant, untrusted)) != null) {
             PoolCore.LOG.info("pool {}: worker {} not returned {}: its lease {}; replacing it", core.settings.name(), grant.worker.pid, when, untrusted);
             core.takeBack(grant, "uncounted lease");
-            return;
+            return false;
         }
         core.returnIdle(grant);
+        return true;
     }
 
     private void owned(Grant<W> grant) {

@@ -270,8 +270,8 @@ public final class PoolCore<W> {
     }
 
     /** The holder checks its lease in; see {@link LeaseDesk#checkin}. */
-    public void checkin(Grant<W> grant) {
-        desk.checkin(grant);
+    public boolean checkin(Grant<W> grant) {
+        return desk.checkin(grant);
     }
 
     /** The holder knows the worker is broken: kill it and replace it; see {@link LeaseDesk#discard}. */

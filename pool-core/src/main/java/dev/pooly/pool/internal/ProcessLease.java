@@ -253,8 +253,13 @@ final class ProcessLease implements Lease {
      * {@code close()} is an error.
      */
     @Override public void close() {
-        grant.pool().checkin(grant);
+        checkin();
+    }
+
+    @Override public boolean checkin() {
+        boolean quiet = grant.pool().checkin(grant);
         cleanable.clean(); // deregisters; the action finds the lease ended and does nothing
+        return quiet;
     }
 
     @Override public void discard() {

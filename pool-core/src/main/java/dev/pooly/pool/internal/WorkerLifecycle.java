@@ -149,9 +149,11 @@ final class WorkerLifecycle<W> {
             WorkerState was = w.state;
             w.to(WorkerState.GONE, core.settings.name());
             if (was == WorkerState.LEAVING) {
-                fx.exited(w, w.leaving, status); // the pool stopped it and has already accounted for it
+                // The pool stopped it and has already accounted for it; CRASH there means it was found
+                // dead before its exit came (PoolCore.takeBack), so its status says why after all.
+                fx.exited(w, w.leaving == ExitReason.CRASH ? ExitReason.of(status) : w.leaving, status);
             } else {
-                fx.exited(w, exitReason(status), status);
+                fx.exited(w, ExitReason.of(status), status);
                 giveUp = crashed(w, was, status, fx);
             }
         } finally {
@@ -203,16 +205,4 @@ final class WorkerLifecycle<W> {
         return giveUp;
     }
 
-    /**
-     * Why a worker that ended on its own ended, as far as its exit status tells. A SIGKILL that the
-     * pool did not send comes from an operator ({@code pooly kill}) or a supervisor tearing its tree
-     * down; any other end is a crash.
-     */
-    private static ExitReason exitReason(ExitStatus status) {
-        return switch (status) {
-            case ExitStatus.Signaled s when s.signal() == 9 -> ExitReason.KILLED;
-            case ExitStatus.Shutdown s -> ExitReason.STOPPED;
-            default -> ExitReason.CRASH;
-        };
-    }
 }

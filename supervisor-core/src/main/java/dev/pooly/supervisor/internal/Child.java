@@ -55,8 +55,7 @@ abstract sealed class Child permits ProcessNode, SupervisorNode, ServiceNode {
     dev.pooly.supervisor.ExitReason exitReason(ExitStatus status) {
         dev.pooly.supervisor.ExitReason intent = exitIntent;
         exitIntent = null;
-        dev.pooly.supervisor.ExitReason reason = intent != null ? intent
-                : status instanceof ExitStatus.Shutdown ? dev.pooly.supervisor.ExitReason.STOPPED : dev.pooly.supervisor.ExitReason.CRASH;
+        dev.pooly.supervisor.ExitReason reason = intent != null ? intent : dev.pooly.supervisor.ExitReason.of(status);
         lastExit = reason;
         return reason;
     }
