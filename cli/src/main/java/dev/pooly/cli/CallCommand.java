@@ -75,7 +75,8 @@ final class CallCommand implements Callable<Integer> {
             Object framing = leased.getOrDefault("framing", "line");
             if (input != null || nul || !"line".equals(framing)) {
                 // A framed pool (or a binary-safe mode): one frame per request, payloads printed as they came.
-                FramedCall.run(client, String.valueOf(framing), request, input, nul, pooly.stdin, pooly.stdout, out);
+                long max = leased.get("max") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
+                FramedCall.run(client, pool, String.valueOf(framing), max, request, input, nul, pooly.stdin, pooly.stdout, out);
                 return ExitCode.OK;
             }
             AtomicReference<RuntimeException> failure = new AtomicReference<>();

@@ -23,14 +23,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code --null}: each request goes as one frame, each answer's payload is printed followed by a
  * newline ({@code --null}: a NUL). Requests: REQUEST as text; {@code --input FILE} a file's bytes
  * ({@code -}: all of stdin) as one frame; {@code --null} stdin split at NUL bytes, binary-safe;
- * otherwise each line of stdin. On a {@code line} pool a frame is a line.
+ * otherwise each line of stdin. On a {@code line} pool a frame is a line. An {@code --input} over the
+ * pool's {@code max} (a file's size, or stdin once {@code max} bytes have passed) is refused with 64
+ * before it is sent or read to its end; the lease is checked in unused.
  *
  * <p>Threads as in {@link CallCommand}: requests are sent from a daemon thread while this one prints.
  */
 final class FramedCall {
     private FramedCall() {}
 
-    static void run(ControlClient client, String framing, String request, Path input, boolean nul,
+    static void run(ControlClient client, String pool, String framing, long max, String request, Path input, boolean nul,
                     InputStream stdin, OutputStream stdout, PrintWriter out) {
         boolean linePool = "line".equals(framing);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
@@ -39,8 +41,14 @@ final class FramedCall {
                 if (request != null) {
                     client.send(text(linePool, request), true);
                 } else if (input != null) {
-                    byte[] bytes = "-".equals(input.toString()) ? stdin.readAllBytes() : Files.readAllBytes(input);
-                    client.send(binary(linePool, bytes), true);
+                    byte[] bytes = read(input, stdin, max + (linePool ? 1 : 0)); // a line pool's file may end in its newline
+                    if (bytes == null) {
+                        failure.compareAndSet(null, new CliException(ExitCode.USAGE, ("-".equals(input.toString()) ? "stdin holds" : input + " is")
+                                + " more than pool " + pool + "'s frame max of " + max + " bytes (framing " + framing
+                                + "); it was refused and reached no worker"));
+                    } else {
+                        client.send(binary(linePool, bytes), true);
+                    }
                 } else if (nul) {
                     InputStream in = new BufferedInputStream(stdin, 64 * 1024);
                     ByteArrayOutputStream frame = new ByteArrayOutputStream();
@@ -95,6 +103,17 @@ final class FramedCall {
             // Reported above if it mattered.
         }
         if (failure.get() != null) throw failure.get();
+    }
+
+    /** {@code input}'s bytes, or null when there are more than {@code limit}: a file by its size, stdin read no further than that. */
+    private static byte[] read(Path input, InputStream stdin, long limit) throws IOException {
+        int cap = (int) Math.min(Integer.MAX_VALUE - 8, limit);
+        if ("-".equals(input.toString())) {
+            byte[] bytes = stdin.readNBytes(cap + 1);
+            return bytes.length > limit ? null : bytes;
+        }
+        if (Files.size(input) > limit) return null;
+        return Files.readAllBytes(input);
     }
 
     private static Map<String, Object> text(boolean linePool, String text) {

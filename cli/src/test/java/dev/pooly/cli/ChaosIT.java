@@ -49,8 +49,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * calls the same pool again, the next holder most likely to be handed that worker (lifo). Before
  * issue 18's fix this crossed an answer within seconds on the {@code on_abandon: return} pool.
  *
+ * <p>Framed pools ({@code until}, {@code packet}, {@code content_length}) take the same kills, and
+ * their own callers ({@link FramedChaos}): pipelined frames through {@code pooly call} and raw
+ * sessions, workers that die, truncate, oversize or add a surplus frame on request, answers paused
+ * mid-frame while clients are killed or hang up. Their answers are checked the same way.
+ *
  * <p>Every random choice comes from {@code pooly.chaos.seed} (printed; random when not given): one
- * {@link Random} per thread, seeded {@code seed + thread index}. The threads still interleave as the
+ * {@link Random} per thread, seeded {@code seed + thread index}; a failure names the seed. The threads still interleave as the
  * machine schedules them, so a seed repeats the choices, not the run. Run longer with
  * {@code mvn -pl cli -am verify -Dit.test=ChaosIT -Dpooly.chaos.seconds=600 -Dpooly.chaos.seed=42}.
  */
@@ -62,6 +67,8 @@ class ChaosIT {
     private static final List<String> LEVELS = List.of("top.workers", "middle.workers", "bottom.workers", "top", "middle",
             "bottom", "mid", "deep");
     private static final int CALLERS = 3;
+    /** Caller threads on the framed pools ({@link FramedChaos}), besides the {@link #CALLERS} on the line pools. */
+    private static final int FRAMED_CALLERS = 2;
     /** The pool with {@code on_abandon: return}. */
     private static final String RETURNING = "middle";
     private static final long SEED = Long.getLong("pooly.chaos.seed", new Random().nextLong());
@@ -76,10 +83,10 @@ class ChaosIT {
     private final String marker = "chaos-" + UUID.randomUUID();
     private final List<String> wrong = Collections.synchronizedList(new ArrayList<>());
     private final Set<Process> clients = ConcurrentHashMap.newKeySet();
-    private final Set<ProtocolClient> sessions = ConcurrentHashMap.newKeySet();
+    final Set<ProtocolClient> sessions = ConcurrentHashMap.newKeySet();
     private final Map<Long, ProcessHandle> workersSeen = new ConcurrentHashMap<>();
-    private final AtomicLong payloads = new AtomicLong();
-    private final AtomicInteger answered = new AtomicInteger();
+    final AtomicLong payloads = new AtomicLong();
+    final AtomicInteger answered = new AtomicInteger();
     private final Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
@@ -89,6 +96,16 @@ class ChaosIT {
      */
     @Test
     void underKillsAtEveryLevelEveryAnswerReachesItsCallerAndNoLeaseOrProcessLeaks() throws Exception {
+        try {
+            chaos();
+        } catch (AssertionError | Exception e) {
+            // Whatever failed, the seed repeats the run's choices.
+            throw new AssertionError("chaos failed with seed " + SEED + " (repeat: -Dpooly.chaos.seed=" + SEED
+                    + " -Dpooly.chaos.seconds=" + RUN.toSeconds() + "): " + e.getMessage(), e);
+        }
+    }
+
+    private void chaos() throws Exception {
         String worker = "[sh, -c, 'while read l; do case \"$l\" in *slow*) sleep 0.3;; esac; echo \"ok:$l\"; done', " + marker + "]";
         DaemonProcess daemon = DaemonProcess.start(dir, """
                 version: 1
@@ -111,9 +128,10 @@ class ChaosIT {
                               max_seconds: 1
                               children:
                                 - pool: {name: bottom, command: %1$s, size: 1, max_overflow: 1, max_restarts: 10000, max_seconds: 1}
-                """.formatted(worker));
+                %2$s""".formatted(worker, FramedChaos.pools(dir, marker)));
         try (daemon) {
             SIZES.forEach(daemon::awaitIdle);
+            FramedChaos.SIZES.forEach(daemon::awaitIdle);
             System.out.printf("chaos: seed %d (-Dpooly.chaos.seed=%d repeats its choices), %s%n", SEED, SEED, RUN);
             began = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
@@ -122,6 +140,20 @@ class ChaosIT {
                 threads.add(Thread.ofPlatform().name("chaos-caller-" + i).start(() -> {
                     RANDOM.set(new Random(seed));
                     callerLoop(daemon);
+                }));
+            }
+            FramedChaos framed = new FramedChaos(this);
+            for (int i = 0; i < FRAMED_CALLERS; i++) {
+                long seed = SEED + CALLERS + 1 + i;
+                threads.add(Thread.ofPlatform().name("chaos-framed-caller-" + i).start(() -> {
+                    RANDOM.set(new Random(seed));
+                    while (running) {
+                        try {
+                            framed.step(daemon);
+                        } catch (RuntimeException e) {
+                            if (running) count("framed caller error " + e.getClass().getSimpleName());
+                        }
+                    }
                 }));
             }
             threads.add(Thread.ofPlatform().name("chaos-killer").start(() -> {
@@ -145,7 +177,13 @@ class ChaosIT {
                 CliRun call = daemon.cli("call", pool, "after-" + pool);
                 assertThat(call.out()).as(call::toString).isEqualTo("ok:after-" + pool + "\n");
             }
+            for (String pool : FramedChaos.POOLS) {
+                daemon.awaitIdle(pool, FramedChaos.SIZES.get(pool));
+                CliRun call = daemon.cli("call", pool, "after-" + pool);
+                assertThat(call.out()).as(call::toString).isEqualTo(FramedChaos.answer(pool, "after-" + pool) + "\n");
+            }
             SIZES.forEach(daemon::awaitIdle);
+            FramedChaos.SIZES.forEach(daemon::awaitIdle);
             recordWorkers(daemon);
 
             assertThat(daemon.terminate()).as(daemon::log).isZero();
@@ -296,12 +334,12 @@ class ChaosIT {
         if (complete && got.size() != sent.size()) wrongAnswer(what + ": " + got.size() + " answers to " + sent.size() + " requests: " + got);
     }
 
-    private void wrongAnswer(String what) {
+    void wrongAnswer(String what) {
         firstWrongMs.compareAndSet(-1, (System.nanoTime() - began) / 1_000_000);
         wrong.add(what);
     }
 
-    private void outcome(String what, int exit) {
+    void outcome(String what, int exit) {
         // 0 ok; 1 worker died (killed) mid-call; 75 no worker in time; 137 this client was SIGKILLed.
         if (exit != 0 && exit != 1 && exit != 75 && exit != 137) wrong.add(what + " exited " + exit);
         count(what + " exit " + exit);
@@ -418,7 +456,7 @@ class ChaosIT {
     private final AtomicInteger files = new AtomicInteger();
     private final Map<Process, Path> outputs = new ConcurrentHashMap<>();
 
-    private Process start(DaemonProcess daemon, Path stdin, String... args) {
+    Process start(DaemonProcess daemon, Path stdin, String... args) {
         int n = files.incrementAndGet();
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("-c", daemon.config().toString()));
@@ -437,7 +475,7 @@ class ChaosIT {
         }
     }
 
-    private int waitFor(Process process) {
+    int waitFor(Process process) {
         try {
             if (!process.waitFor(DaemonProcess.PATIENCE.toMillis(), TimeUnit.MILLISECONDS)) {
                 wrong.add("a client did not end within " + DaemonProcess.PATIENCE + ": " + process.info().commandLine().orElse("?"));
@@ -462,6 +500,15 @@ class ChaosIT {
         }
     }
 
+    /** Everything {@code process} printed on stdout so far. */
+    String output(Process process) {
+        try {
+            return Files.readString(outputs.get(process));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private String errors(Process process) {
         try {
             Path out = outputs.get(process);
@@ -471,7 +518,7 @@ class ChaosIT {
         }
     }
 
-    private Path write(String text) {
+    Path write(String text) {
         try {
             return Files.writeString(dir.resolve("chaos-in-" + files.incrementAndGet()), text);
         } catch (IOException e) {
@@ -479,15 +526,15 @@ class ChaosIT {
         }
     }
 
-    private void count(String event) {
+    void count(String event) {
         events.computeIfAbsent(event, k -> new AtomicInteger()).incrementAndGet();
     }
 
-    private static Random random() {
+    static Random random() {
         return RANDOM.get();
     }
 
-    private static <T> T pick(List<T> list) {
+    static <T> T pick(List<T> list) {
         return list.get(random().nextInt(list.size()));
     }
 }

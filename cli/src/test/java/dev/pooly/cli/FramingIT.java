@@ -8,7 +8,16 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -93,6 +102,7 @@ class FramingIT {
                     - pool: {name: bin, command: [python3, -u, packet4.py, %1$s], framing: {kind: packet, size: 4, max: 1000}, max_restarts: 100}
                     - pool: {name: lsp, command: [node, jsonrpc.js], framing: content_length}
                     - pool: {name: nul, command: [python3, -u, nul.py], framing: nul}
+                    - pool: {name: plain, command: [cat]}
                 """.formatted(heard));
         assertThat(daemon.cli("call", "sql", "create table t(x, y); insert into t values (1, 'a'), (2, 'b'), (3, 'c');").exit()).isZero();
     }
@@ -160,12 +170,86 @@ class FramingIT {
 
     @Test
     void aRequestOverMaxExits64AndReachesNoWorker() throws IOException {
-        Path input = daemon.dir().resolve("big.bin");
-        Files.write(input, ("z" + "q".repeat(1999)).getBytes());
-        CliRun run = daemon.cli("call", "bin", "--input", input.toString());
+        CliRun run = daemon.cli("call", "bin", "z" + "q".repeat(1999));
         assertThat(run.exit()).as("%s", run).isEqualTo(64);
         assertThat(run.err()).contains("2000 bytes is over max 1000", "reached no worker");
         assertThat(Files.exists(heard) ? Files.readString(heard) : "").doesNotContain("zqq");
+    }
+
+    @Test
+    void anInputOverMaxExits64BeforeItIsSentOrReadToItsEnd() throws IOException {
+        Path input = daemon.dir().resolve("twenty.bin");
+        byte[] twenty = new byte[20_000_000];
+        Arrays.fill(twenty, (byte) 'w');
+        Files.write(input, twenty);
+        CliRun file = daemon.cli("call", "bin", "--input", input.toString());
+        assertThat(file.exit()).as("%s", file).isEqualTo(64);
+        assertThat(file.err()).contains(input + " is more than pool bin's frame max of 1000 bytes (framing packet)", "reached no worker");
+        CliRun stdin = daemon.cliWithInput("v".repeat(5000), "call", "bin", "--input", "-");
+        assertThat(stdin.exit()).as("%s", stdin).isEqualTo(64);
+        assertThat(stdin.err()).contains("stdin holds more than pool bin's frame max of 1000 bytes");
+        assertThat(Files.exists(heard) ? Files.readString(heard) : "").doesNotContain("www", "vvv");
+        assertThat(daemon.cli("call", "bin", "cba").out()).isEqualTo("abc\n"); // the lease was checked in, the worker is fine
+    }
+
+    @Test
+    void aFrameMessageOverThePoolsMaxIsRefusedOnceItsLimitPassesAndTheConnectionIsDropped() throws Exception {
+        // We test this by streaming a 20 MB frame_base64 message to a pool with max 1000: the daemon must answer
+        // 64 once max's base64 and the message's room (5432 bytes) have passed, and stop reading.
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(daemon.socket()))) {
+            OutputStream out = Channels.newOutputStream(channel);
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            out.write("{\"op\":\"lease\",\"pool\":\"bin\"}\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            JsonNode grant = DaemonProcess.JSON.readTree(in.readLine());
+            assertThat(grant.path("max").asLong()).as("%s", grant).isEqualTo(1000);
+            AtomicLong written = new AtomicLong();
+            Thread sender = Thread.ofPlatform().name("twenty-mb-sender").start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) 'A');
+                try {
+                    out.write("{\"frame_base64\":\"".getBytes(StandardCharsets.UTF_8));
+                    while (written.get() < 26_666_668) {
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (IOException dropped) {
+                    // The daemon closed the connection: what a client over the limit sees.
+                }
+            });
+            JsonNode refusal = DaemonProcess.JSON.readTree(in.readLine());
+            assertThat(refusal.path("code").asInt()).as("%s", refusal).isEqualTo(64);
+            assertThat(refusal.path("error").asText()).contains("5432 bytes", "pool bin (framing packet, max 1000 bytes",
+                    "refused without reading the rest");
+            String after;
+            try {
+                after = in.readLine();
+            } catch (IOException reset) {
+                after = null; // closed with the client's bytes unread: Linux reports a reset after the refusal
+            }
+            assertThat(after).as("the connection is closed after the refusal").isNull();
+            sender.join(DaemonProcess.PATIENCE.toMillis());
+            assertThat(sender.isAlive()).isFalse();
+            assertThat(written.get()).as("bytes the client could write before the daemon stopped reading").isLessThan(20_000_000);
+        }
+        assertThat(Files.exists(heard) ? Files.readString(heard) : "").doesNotContain("AAAA");
+        assertThat(daemon.cli("call", "bin", "cba").out()).isEqualTo("abc\n");
+    }
+
+    @Test
+    void aFrameMessageOnALinePoolIsOneLineAnsweredInItsForm() {
+        try (ProtocolClient client = ProtocolClient.lease(daemon.socket(), "plain")) {
+            client.send(DaemonProcess.JSON.createObjectNode().put("frame", "hello"));
+            client.send(DaemonProcess.JSON.createObjectNode().put("frame_base64", Base64.getEncoder().encodeToString("wörld".getBytes(StandardCharsets.UTF_8))));
+            client.line("as a line");
+            assertThat(client.receive()).isEqualTo(DaemonProcess.JSON.createObjectNode().put("frame", "hello"));
+            assertThat(new String(Base64.getDecoder().decode(client.receive().get("frame_base64").asText()), StandardCharsets.UTF_8)).isEqualTo("wörld");
+            assertThat(client.receive()).isEqualTo(DaemonProcess.JSON.createObjectNode().put("line", "as a line"));
+            client.send(DaemonProcess.JSON.createObjectNode().put("frame", "two\nlines"));
+            JsonNode refusal = client.receive();
+            assertThat(refusal.path("code").asInt()).as("%s", refusal).isEqualTo(64);
+            assertThat(refusal.path("error").asText()).contains("a line break at byte 3", "reached no worker");
+        }
     }
 
     @Test

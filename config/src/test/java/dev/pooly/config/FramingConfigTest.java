@@ -55,4 +55,16 @@ class FramingConfigTest {
         assertThat(problems("[line]")).containsExactly(
                 "pooly.yaml:4:48: framing must be one of line, until, json, packet, content_length or nul, or a mapping such as {kind: packet, size: 4}; got a list");
     }
+
+    @Test
+    void aMultiLineHealthRequestIsTakenWhereTheFramingCarriesItAndRefusedOnALinePool() throws ConfigException {
+        String until = "version: 1\nsupervisor:\n  children:\n    - pool: {name: p, command: [sqlite3], framing: {kind: until, end: E, after: \".print E\"},"
+                + " health: {request: \"select 1;\\nselect 2;\", expect: \"1\\n2\"}}\n";
+        PoolNode pool = (PoolNode) ConfigLoader.load(until, "pooly.yaml").root().children().getFirst();
+        assertThat(pool.health().request()).isEqualTo("select 1;\nselect 2;");
+        String line = "version: 1\nsupervisor:\n  children:\n    - pool: {name: p, command: [cat], health: {request: \"a\\nb\", expect: x}}\n";
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(line, "pooly.yaml"));
+        assertThat(e.problems().stream().map(ConfigProblem::toString)).containsExactly(
+                "pooly.yaml:4:57: health request must be one line on a pool with framing line; a framing such as until, json or packet carries several");
+    }
 }

@@ -9,7 +9,9 @@ import java.util.Objects;
  * {@code health}). A worker being checked is not lent: a caller waits for it as for a busy worker.
  * With {@code onCheckout}, every worker is also checked just before it is lent, and an unhealthy one
  * is replaced while the caller waits on within its checkout timeout (Apache Tika's ForkParser pings on
- * every acquire). Immutable.
+ * every acquire). The request and its answer are one frame each in the pool's framing: one line on a
+ * {@code line} pool, several lines on an {@code until} pool, and so on; a request the framing cannot
+ * carry is refused when the {@link PoolSpec} is made. Immutable.
  *
  * @param every zero: no periodic check (only {@code onCheckout}, if set)
  */
@@ -18,9 +20,8 @@ public record PoolHealth(String request, String expect, Duration every, Duration
     public PoolHealth {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(expect, "expect");
-        if (request.isEmpty() || request.contains("\n") || request.contains("\r")) {
-            throw new IllegalArgumentException("health request must be one non-empty line, was '" + request + "'");
-        }
+        // Line breaks are for the pool's framing to allow (until, json, packet, ...): PoolSpec checks it there.
+        if (request.isEmpty()) throw new IllegalArgumentException("health request must not be empty");
         Objects.requireNonNull(every, "every");
         Objects.requireNonNull(timeout, "timeout");
         if (every.isNegative()) throw new IllegalArgumentException("health every must not be negative, was " + every);

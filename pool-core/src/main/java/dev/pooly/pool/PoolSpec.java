@@ -55,6 +55,14 @@ public record PoolSpec(
         Objects.requireNonNull(intensity, "intensity");
         if (maxMemory < 0) throw new IllegalArgumentException("pool " + name + ": max_memory must not be negative, was " + maxMemory);
         Objects.requireNonNull(framing, "framing");
+        if (health != null) {
+            try {
+                framing.codec().check(health.request().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (FrameException e) {
+                throw new IllegalArgumentException("pool " + name + ": the health request cannot be sent in the pool's framing (" + framing.kind()
+                        + "; with PoolSpec's with* methods, set the framing before the health check): " + e.getMessage());
+            }
+        }
     }
 
     /** A line-framed pool (today's behaviour). */
@@ -99,6 +107,7 @@ public record PoolSpec(
     public PoolSpec withOnAbandon(OnAbandon onAbandon) {
         return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }
+    /** The health check; its request must fit the framing already set (a multi-line request needs {@code until}, json, packet, ...). */
     public PoolSpec withHealth(PoolHealth health) {
         return new PoolSpec(name, worker, size, maxOverflow, strategy, checkoutTimeout, overflowTtl, maxUses, leaseTimeout, onAbandon, intensity, health, maxMemory, framing);
     }

@@ -142,6 +142,24 @@ class FramedProgramsTest {
     }
 
     @Test
+    void aMultiLineHealthRequestWorksOnAnUntilPoolAndIsRefusedOnALinePool() {
+        Framing until = new Framing.Until("-- end --", ".print '-- end --'", Framing.DEFAULT_MAX);
+        PoolSpec spec = pool("sql-health", until, "sqlite3", "-batch", dir.resolve("health.db").toString())
+                .withHealth(new PoolHealth("select 1;\nselect 2;", "1\n2", Duration.ofMillis(200), Duration.ofSeconds(5), true));
+        try (RunningPool p = RunningPool.start(spec)) {
+            long pid = p.idlePids().iterator().next();
+            // Checked every 200 ms and at checkout: a failing check would replace the worker.
+            RunningPool.during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(10)).until(() -> p.workerPids().equals(Set.of(pid)));
+            try (Lease lease = p.checkout()) {
+                assertThat(lease.pid()).isEqualTo(pid);
+                assertThat(lease.requestText("select 3;", DEADLINE)).isEqualTo("3");
+            }
+        }
+        assertThatThrownBy(() -> RunningPool.cats("line-health", 1, 0).withHealth(PoolHealth.ping("a\nb", "x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pool line-health: the health request cannot be sent", "a line break");
+    }
+
+    @Test
     void aSurplusAnswerFrameGetsTheWorkerReplacedAtCheckin() {
         try (RunningPool p = RunningPool.start(pool("bin", new Framing.Packet(4), "python3", "-u", worker("packet4.py")))) {
             long pid;

@@ -202,7 +202,7 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             if (first == null) return;
-            in.limit(RequestLines.MESSAGE_LIMIT);
+            in.limit(RequestLines.MESSAGE_LIMIT, "a line after the request");
             JsonNode request;
             try {
                 request = JSON.readTree(first);

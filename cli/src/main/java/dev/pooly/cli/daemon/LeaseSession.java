@@ -132,10 +132,18 @@ final class LeaseSession {
         LOG.atDebug().addKeyValue("pool", pool.name()).addKeyValue("pid", lease.pid())
                 .log("pool {}: worker {} leased to a client", pool.name(), lease.pid());
         try {
-            out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()).put("framing", lease.framing().kind()));
+            out.send(ControlServer.ok().put("pool", pool.name()).put("pid", lease.pid()).put("framing", lease.framing().kind())
+                    .put("max", lease.framing().max()));
         } catch (IOException e) {
             lease.abandon();
             throw e;
+        }
+        if (!"bytes".equals(mode())) {
+            // A frame over the pool's max is refused once a max frame's bytes have passed, not after 32 MiB.
+            long max = lease.framing().max();
+            client.limit(RequestLines.frameMessageLimit(max), "a message of a lease session on pool " + pool.name() + " (framing "
+                    + lease.framing().kind() + ", max " + max + " bytes: a max frame as base64, 4 bytes per 3, plus "
+                    + RequestLines.ENVELOPE + " bytes)");
         }
         relayFor(mode()).run();
     }
@@ -193,6 +201,7 @@ final class LeaseSession {
         try {
             text = client.readLine();
         } catch (RequestLines.TooLong e) {
+            LOG.warn("pool {}: a client's message passed {} bytes; refused with 64 and disconnected", pool.name(), e.limit());
             refuse(e.getMessage());
             return null;
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.pooly.cli.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pooly.cli.ExitCode;
+import dev.pooly.pool.FrameException;
 import dev.pooly.pool.Lease;
 import dev.pooly.pool.LeaseTimeoutException;
 import dev.pooly.pool.PoolException;
@@ -13,6 +14,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static dev.pooly.cli.daemon.LeaseSession.LOG;
 import static dev.pooly.cli.daemon.LeaseSession.available;
@@ -24,10 +27,13 @@ import static dev.pooly.cli.daemon.LeaseSession.preview;
  * stdin, counted in the {@link SessionState} before they are written, and the worker's answer lines
  * relayed back in order; {@code checkin} drains the outstanding answers, then the reader returns the
  * worker if it is quiet. Output with nothing outstanding ends the lease replacing the worker.
+ * {@code {"frame":"TEXT"}} and {@code {"frame_base64":"..."}} are taken too, so a client can use one
+ * form for every pool: on a line pool a frame is one line without its line break, and its answer
+ * line comes back in the request's form.
  *
  * <p>Threads: {@link #readRequests} on the connection thread, {@link #readAnswers} on one platform
  * reader thread; they share only the session's {@link SessionState} (and the client's
- * {@link ControlServer.JsonLines}, which has its own lock).
+ * {@link ControlServer.JsonLines}, which has its own lock) and {@link #frames}, a lock-free queue.
  */
 final class LinesRelay implements Relay {
     /** An idle lines lease looks for unasked output and a dead worker this often. */
@@ -36,6 +42,20 @@ final class LinesRelay implements Relay {
     private final LeaseSession session;
     private final SessionState state;
     private final Lease lease;
+
+    /** A request that came as a frame message: its answer goes back in that form, not as {@code {"line"}}. */
+    private record Framed(long index, boolean base64) {}
+
+    /**
+     * The frame-form requests, in order, each with its index among all requests: the connection thread
+     * adds one before it counts and writes the request, so the reader finds it before its answer can
+     * exist (the queue's own hand-off publishes it). Line requests add nothing: they pay one peek.
+     */
+    private final ConcurrentLinkedQueue<Framed> frames = new ConcurrentLinkedQueue<>();
+    /** Requests read so far; the connection thread only. */
+    private long requests;
+    /** Answers read so far; the reader thread only. */
+    private long answers;
 
     LinesRelay(LeaseSession session) {
         this.session = session;
@@ -61,6 +81,8 @@ final class LinesRelay implements Relay {
             if (message == null) return;
             if (message.has("line")) {
                 if (!request(message.get("line"), stdin)) return;
+            } else if (message.has("frame") || message.has("frame_base64")) {
+                if (!frame(message, stdin)) return;
             } else {
                 LeaseSession.flushQuietly(stdin);
                 String op = message.path("op").asText("");
@@ -79,7 +101,8 @@ final class LinesRelay implements Relay {
                         return;
                     }
                     default -> {
-                        session.refuse("unknown message " + message + "; a lease session takes {\"line\":...}, {\"op\":\"checkin\"} or {\"op\":\"discard\"}");
+                        session.refuse("unknown message " + message + "; a lease session takes {\"line\":...}, {\"frame\":\"TEXT\"}, "
+                                + "{\"frame_base64\":\"...\"}, {\"op\":\"checkin\"} or {\"op\":\"discard\"}");
                         return;
                     }
                 }
@@ -98,6 +121,35 @@ final class LinesRelay implements Relay {
             session.refuse("a request line must not contain a line break (\\n or \\r); it was refused and reached no worker");
             return false;
         }
+        requests++;
+        return write(value.getBytes(StandardCharsets.UTF_8), stdin);
+    }
+
+    /** One {@code {"frame":...}} or {@code {"frame_base64":...}} message on a line pool: one line without its break. */
+    private boolean frame(JsonNode message, OutputStream stdin) {
+        boolean base64 = !message.has("frame");
+        JsonNode value = base64 ? message.get("frame_base64") : message.get("frame");
+        if (!value.isTextual()) {
+            session.refuse("\"" + (base64 ? "frame_base64" : "frame") + "\" must be a string, was " + value);
+            return false;
+        }
+        byte[] payload;
+        try {
+            payload = base64 ? Base64.getDecoder().decode(value.asText()) : value.asText().getBytes(StandardCharsets.UTF_8);
+            lease.framing().codec().check(payload); // no line break inside, at most max
+        } catch (IllegalArgumentException e) {
+            session.refuse("frame_base64 is not valid base64 (" + e.getMessage() + "); it was refused and reached no worker");
+            return false;
+        } catch (FrameException e) {
+            session.refuse(e.getMessage() + "; it was refused and reached no worker");
+            return false;
+        }
+        frames.add(new Framed(requests++, base64)); // before the count: the reader looks for it once the answer is in
+        return write(payload, stdin);
+    }
+
+    /** Counts one request, then writes it and its newline. False when the session is over. */
+    private boolean write(byte[] bytes, OutputStream stdin) {
         SessionState.Phase now = state.countRequest();
         if (now == SessionState.Phase.ENDED) return false;
         if (now == SessionState.Phase.CHECKING_IN) {
@@ -107,7 +159,7 @@ final class LinesRelay implements Relay {
         try {
             // The pool counts it too: a checkin with its answer unread then replaces the worker.
             lease.expectAnswers(1);
-            stdin.write(value.getBytes(StandardCharsets.UTF_8));
+            stdin.write(bytes);
             stdin.write('\n');
             if (!session.client.ready()) stdin.flush();
         } catch (IOException | PoolException e) {
@@ -187,11 +239,21 @@ final class LinesRelay implements Relay {
             session.workerGone(e.getMessage());
             return false;
         }
+        long index = answers++;
         SessionState.Answered answered = state.answerRead();
         if (answered == SessionState.Answered.ENDED) return false; // replaced meanwhile (timeout, client gone): the answer is nobody's
+        Framed framed = frames.peek();
+        ObjectNode message = ControlServer.JSON.createObjectNode();
+        if (framed != null && framed.index() == index) {
+            frames.poll();
+            if (framed.base64()) message.put("frame_base64", Base64.getEncoder().encodeToString(answer.getBytes(StandardCharsets.UTF_8)));
+            else message.put("frame", answer);
+        } else {
+            message.put("line", answer);
+        }
         try {
             // Flush unless more answers are already waiting: batches bursts, keeps single requests prompt.
-            session.out.write(ControlServer.JSON.createObjectNode().put("line", answer),
+            session.out.write(message,
                     answered == SessionState.Answered.LAST || available(stdout) == 0);
             return true;
         } catch (IOException e) {

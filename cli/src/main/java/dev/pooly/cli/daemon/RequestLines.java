@@ -11,9 +11,11 @@ import java.util.Arrays;
  * never read, so a client that sends 20 MB without a newline costs the daemon the limit and no more.
  * After {@link TooLong} the connection is of no further use: the caller answers 64 and closes it.
  *
- * <p>The first line of a connection (the request) may be {@link #REQUEST_LIMIT}; the lines of a lease
- * session after it {@link #MESSAGE_LIMIT}, room for the largest frame a pool takes (contract section
- * 5, framing {@code max}, default 16 MiB) as JSON. A line ends at {@code \n}, a {@code \r} before it
+ * <p>The first line of a connection (the request) may be {@link #REQUEST_LIMIT}; the lines of a
+ * {@code lines} lease session after it {@link #frameMessageLimit} of the pool's framing {@code max}
+ * (contract section 5, default 16 MiB), so a frame over {@code max} is refused once the bytes of a
+ * max frame have passed, not after 32 MiB; other lines (a bytes session's chunks, other requests)
+ * {@link #MESSAGE_LIMIT}. A line ends at {@code \n}, a {@code \r} before it
  * is dropped, and the bytes are UTF-8 (malformed bytes become U+FFFD, as an {@code InputStreamReader}
  * makes them). A last line without {@code \n} before end of stream is still a line.
  *
@@ -33,15 +35,32 @@ final class RequestLines {
     /** The part of a line read so far that did not fit in {@link #buffer}'s window; grown up to the limit. */
     private byte[] line = new byte[256];
     private int limit = REQUEST_LIMIT;
+    /** What the limit is for, in {@link TooLong}'s message. */
+    private String limitFor = "a request line";
 
     RequestLines(InputStream in) {
         this.in = in;
     }
 
-    /** The limit for the lines {@link #readLine()} reads from now on. */
-    void limit(int bytes) {
+    /** The limit for the lines {@link #readLine()} reads from now on, and what it is for (named when one passes it). */
+    void limit(int bytes, String what) {
         this.limit = bytes;
+        this.limitFor = what;
     }
+
+    /**
+     * The longest message line of a {@code lines} lease session on a pool whose frames are at most
+     * {@code max} bytes: a frame of {@code max} bytes as base64 (4 bytes per 3) plus {@link #ENVELOPE}
+     * for the message around it. Text in {@code {"frame":"..."}} or {@code {"line":"..."}} fits as long
+     * as its JSON escapes add at most a third; a frame that needs more (mostly control characters)
+     * goes as {@code frame_base64}. At most 1.43 GB (for the largest max, 1 GiB).
+     */
+    static int frameMessageLimit(long max) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, (max + 2) / 3 * 4 + ENVELOPE);
+    }
+
+    /** Room for a frame message's JSON around its payload. */
+    static final int ENVELOPE = 4096;
 
     /** The next line without its end, or null at end of stream. {@link TooLong} once it passes the limit. */
     String readLine() throws IOException {
@@ -55,7 +74,7 @@ final class RequestLines {
             int piece = stop - pos;
             if ((long) length + piece > limit) {
                 pos = end; // what we hold of the line is dropped with it
-                throw new TooLong(limit);
+                throw new TooLong(limit, limitFor);
             }
             if (newline >= 0 && length == 0) {
                 // The usual case: the whole line is in the buffer, no copy.
@@ -114,9 +133,8 @@ final class RequestLines {
     static final class TooLong extends IOException {
         private final int limit;
 
-        TooLong(int limit) {
-            super("line longer than " + describe(limit) + " (" + limit + " bytes), the limit for "
-                    + (limit == REQUEST_LIMIT ? "a request line" : "a lease message line")
+        TooLong(int limit, String what) {
+            super("line longer than " + describe(limit) + (limit % 1024 == 0 ? " (" + limit + " bytes)" : "") + ", the limit for " + what
                     + "; refused without reading the rest, and this connection is closed");
             this.limit = limit;
         }

@@ -109,8 +109,25 @@ class RequestLinesTest {
         RequestLines lines = daemonEnd();
 
         assertThat(lines.readLine()).isEqualTo("{\"op\":\"lease\"}");
-        lines.limit(RequestLines.MESSAGE_LIMIT);
+        lines.limit(RequestLines.MESSAGE_LIMIT, "a line after the request");
         assertThat(lines.readLine()).hasSize(3 << 20);
+    }
+
+    @Test
+    void aFrameMessageIsBoundedByThePoolsMaxAsBase64NotByTheSessionLimit() throws Exception {
+        int limit = RequestLines.frameMessageLimit(1 << 20);
+        assertThat(limit).isEqualTo(1_398_104 + RequestLines.ENVELOPE); // ceil(1 MiB / 3) * 4, plus the message around it
+        byte[] twenty = new byte[20_000_000];
+        Arrays.fill(twenty, (byte) 'A');
+        Thread sender = send(twenty, true);
+        RequestLines lines = daemonEnd();
+        lines.limit(limit, "a frame message (max 1048576)");
+
+        RequestLines.TooLong refused = catchThrowableOfType(RequestLines.TooLong.class, lines::readLine);
+        assertThat(refused).hasMessageContaining("the limit for a frame message (max 1048576)");
+        assertThat(consumed.get()).as("bytes read from the socket").isLessThanOrEqualTo(limit + 8192);
+        accepted.close();
+        sender.join();
     }
 
     @Test

@@ -269,7 +269,7 @@ public final class ConfigReader {
             Location at = reader.entry("size").map(Mapping.Entry::keyLocation).orElse(entry.keyLocation());
             problems.add(at, "pool '" + name + "' could never lend a worker: size and max_overflow are both 0");
         }
-        return new PoolNode(
+        PoolNode node = new PoolNode(
                 name,
                 command,
                 env,
@@ -291,6 +291,25 @@ public final class ConfigReader {
                 poolHealth(reader),
                 reader.size("max_memory", 0),
                 FramingReader.read(reader, problems));
+        healthFitsFraming(reader, node);
+        return node;
+    }
+
+    /** The health request is one frame of the pool's framing: several lines only where the framing carries them. */
+    private void healthFitsFraming(SectionReader reader, PoolNode node) {
+        if (node.health() == null) return;
+        String request = node.health().request();
+        String why = switch (node.framing().kind()) {
+            case LINE -> request.contains("\n") || request.contains("\r")
+                    ? "health request must be one line on a pool with framing line; a framing such as until, json or packet carries several" : null;
+            case NUL -> request.indexOf('\0') >= 0 ? "health request must not contain a NUL byte on a pool with framing nul" : null;
+            default -> null;
+        };
+        if (why == null) return;
+        Location at = reader.entry("health").map(health -> health.value() instanceof Mapping m
+                ? m.entries().stream().filter(e -> e.key().equals("request")).findFirst().map(SectionReader::at).orElse(health.keyLocation())
+                : health.keyLocation()).orElseThrow();
+        problems.add(at, why);
     }
 
     /** The id (or pool name), checked to be well-formed and unique in the whole file. */
@@ -421,9 +440,6 @@ public final class ConfigReader {
         if (h.entry("expect").isEmpty()) {
             problems.add(h.entry("request").map(Mapping.Entry::keyLocation).orElse(found.get().keyLocation()),
                     "health needs an 'expect': the answer a healthy worker gives, e.g. PONG");
-        }
-        if (request.isPresent() && (request.get().contains("\n") || request.get().contains("\r"))) {
-            problems.add(SectionReader.at(h.entry("request").orElseThrow()), "health request must be one line");
         }
         if (timeout.isZero()) {
             problems.add(SectionReader.at(h.entry("timeout").orElseThrow()), "health timeout must be more than 0s");
