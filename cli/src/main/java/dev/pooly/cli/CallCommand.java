@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
                 "On a pool with a framing (until, json, packet, content_length, nul) each request is one frame and each",
                 "answer's payload is printed followed by a newline (with -0: a NUL); -0 splits stdin at NUL bytes,",
                 "--input FILE sends a whole file as one frame. A request the framing cannot carry exits 64."},
-        footer = {"", "Examples:", "  pooly call upper hello -c pooly.yaml", "  seq 1 1000 | pooly call upper -c pooly.yaml",
+        footerHeading = "%nExamples:%n", footer = {"  pooly call upper hello -c pooly.yaml", "  seq 1 1000 | pooly call upper -c pooly.yaml",
                 "  pooly call upper --no-wait hi -c pooly.yaml   # exit 75 if the pool is full",
                 "  pooly call sql 'select * from t;' -c pooly.yaml   # until: every row of the answer",
                 "  pooly call bin --input image.png -c pooly.yaml > out.bin",

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
         description = {"Connects stdin and stdout to one worker of POOL until stdin ends.",
                 "Checks out a worker, relays raw bytes both ways until stdin ends, then checks it in. Prints `pooly: checked out POOL worker PID` on stderr first.",
                 "If this client dies, the daemon reclaims the lease (the pool's on_abandon)."},
-        footer = {"", "Example:", "  pooly checkout upper -c pooly.yaml"})
+        footerHeading = "%nExample:%n", footer = {"  pooly checkout upper -c pooly.yaml"})
 final class CheckoutCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @ParentCommand Pooly pooly;

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 "  SIGHUP           re-read FILE and apply the difference, as `pooly reload` (a bad file changes nothing;",
                 "                   its problems are logged and the daemon runs on)",
                 "  SIGTERM, SIGINT  stop all children in reverse order, remove the control socket, exit 0"},
-        footer = {"", "Example:", "  pooly daemon -c config/examples/pooly.yaml"})
+        footerHeading = "%nExample:%n", footer = {"  pooly daemon -c config/examples/pooly.yaml"})
 final class DaemonCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The config file.")
     Path config;

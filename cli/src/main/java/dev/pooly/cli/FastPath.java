@@ -107,6 +107,7 @@ final class FastPath {
                 case "-c", "--config" -> options.value() && status.socket.config == null && (status.socket.config = Path.of(options.value)) != null;
                 case "-s", "--socket" -> options.value() && status.socket.socket == null && (status.socket.socket = Path.of(options.value)) != null;
                 case "--json" -> options.flag() && !status.json && (status.json = true);
+                case "--names" -> options.value() && status.names == null && (status.names = options.value) != null;
                 default -> false;
             };
             if (!known) return null;

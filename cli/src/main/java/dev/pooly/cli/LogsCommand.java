@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "logs", mixinStandardHelpOptions = true,
         description = {"Prints and follows the log of a process or of a pool's workers.",
                 "The last lines of a process's log (its stdout on stdout, its stderr on stderr) or of a pool's workers (their stderr), and with -f follows what they write, across log rotations, until Ctrl-C."},
-        footer = {"", "Examples:", "  pooly logs clock -c pooly.yaml", "  pooly logs upper -f -n 0 -c pooly.yaml"})
+        footerHeading = "%nExamples:%n", footer = {"  pooly logs clock -c pooly.yaml", "  pooly logs upper -f -n 0 -c pooly.yaml"})
 final class LogsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin SocketOptions socket;

@@ -30,21 +30,21 @@ abstract class NodeCommand implements Callable<Integer> {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped node.",
-            footer = {"", "Example:", "  pooly start cache -c pooly.yaml"})
+            footerHeading = "%nExample:%n", footer = {"  pooly start cache -c pooly.yaml"})
     static final class Start extends NodeCommand {
         @Override String op() { return "start"; }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = {"Stops a node and its whole process tree.", "It stays stopped until `pooly start`."},
-            footer = {"", "Example:", "  pooly stop cache -c pooly.yaml"})
+            footerHeading = "%nExample:%n", footer = {"  pooly stop cache -c pooly.yaml"})
     static final class Stop extends NodeCommand {
         @Override String op() { return "stop"; }
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = {"Stops and starts a node.", "Not counted against restart intensity."},
-            footer = {"", "Example:", "  pooly restart upper -c pooly.yaml"})
+            footerHeading = "%nExample:%n", footer = {"  pooly restart upper -c pooly.yaml"})
     static final class Restart extends NodeCommand {
         @Override String op() { return "restart"; }
     }
@@ -52,7 +52,7 @@ abstract class NodeCommand implements Callable<Integer> {
     @Command(name = "kill", mixinStandardHelpOptions = true,
             description = {"Crashes a node as if it died abnormally to watch the tree heal.",
                     "A process or worker gets SIGKILL; a supervisor or pool is torn down at once and reported to its parent as crashed."},
-            footer = {"", "Examples:", "  pooly kill upper-1 -c pooly.yaml        # a worker", "  pooly kill upper.workers -c pooly.yaml  # its supervisor",
+            footerHeading = "%nExamples:%n", footer = {"  pooly kill upper-1 -c pooly.yaml        # a worker", "  pooly kill upper.workers -c pooly.yaml  # its supervisor",
                     "  pooly kill upper -c pooly.yaml          # the whole pool"})
     static final class Kill extends NodeCommand {
         @Override String op() { return "kill"; }

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  */
 @Command(name = "pooly", mixinStandardHelpOptions = true, versionProvider = Pooly.Version.class,
         description = "Supervises OS processes like Erlang/OTP and pools them like poolboy.",
-        footer = {"", "Examples:",
+        footerHeading = "%nExamples:%n", footer = {
                 "  pooly daemon -c config/examples/pooly.yaml",
                 "  pooly status -c config/examples/pooly.yaml",
                 "  echo hello | pooly call upper -c config/examples/pooly.yaml"},

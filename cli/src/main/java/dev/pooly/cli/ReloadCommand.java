@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 "change in place; a pool whose worker settings changed replaces its workers one at a time, each new one",
                 "ready before the next old one goes. A config with any problem changes nothing: exit 65 with every",
                 "problem as FILE:LINE:COLUMN. Prints what was kept, started, stopped, restarted, changed and rolled."},
-        footer = {"", "Example:", "  pooly reload -c pooly.yaml"})
+        footerHeading = "%nExample:%n", footer = {"  pooly reload -c pooly.yaml"})
 final class ReloadCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin SocketOptions socket;

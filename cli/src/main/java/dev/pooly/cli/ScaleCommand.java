@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
         description = {"Resizes a running pool until the next reload.",
                 "Growing starts workers; shrinking dismisses idle workers at once and busy ones when they are checked in (no lease is cut short). The change lasts until the next",
                 "`pooly reload` (or SIGHUP), which puts the config file's size back, or the next daemon start."},
-        footer = {"", "Examples:", "  pooly scale upper 8 -c pooly.yaml", "  pooly scale upper 2 --max-overflow 0 -c pooly.yaml"})
+        footerHeading = "%nExamples:%n", footer = {"  pooly scale upper 8 -c pooly.yaml", "  pooly scale upper 2 --max-overflow 0 -c pooly.yaml"})
 final class ScaleCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin SocketOptions socket;

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 /** {@code pooly shutdown}. */
 @Command(name = "shutdown", mixinStandardHelpOptions = true,
         description = {"Stops the daemon as SIGTERM would.", "All children stop in reverse order, then the daemon exits 0."},
-        footer = {"", "Example:", "  pooly shutdown -c pooly.yaml"})
+        footerHeading = "%nExample:%n", footer = {"  pooly shutdown -c pooly.yaml"})
 final class ShutdownCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin SocketOptions socket;

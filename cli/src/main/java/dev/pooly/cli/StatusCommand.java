@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = {"Shows the supervision tree and the pools.",
                 "A tree and a table for people, JSON (--json) for scripts.",
                 "With POOL: that pool's line and its workers (pid, state, uses, age, resident memory)."},
-        footer = {"", "Examples:", "  pooly status -c pooly.yaml", "  pooly status upper -c pooly.yaml",
+        footerHeading = "%nExamples:%n", footer = {"  pooly status -c pooly.yaml", "  pooly status upper -c pooly.yaml",
                 "  pooly status --json -c pooly.yaml | jq '.pools[].idle'"})
 final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -26,6 +26,10 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the status as JSON (the contract's fields).")
     boolean json;
+
+    @Option(names = "--names", paramLabel = "pools|nodes",
+            description = "Print only the pools' names (pools) or every node id of the tree (nodes), one per line, for scripts and shell completion.")
+    String names;
 
     @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "POOL", description = "Show only this pool, with its workers.")
     String pool;
@@ -36,11 +40,20 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Runs the command with its output on {@code out}, for picocli and for {@link FastPath}. */
     int run(PrintWriter out) {
+        if (names != null && !names.equals("pools") && !names.equals("nodes")) {
+            throw new CliException(ExitCode.USAGE, "--names takes 'pools' or 'nodes', not '" + names + "'");
+        }
         Map<String, Object> status;
         try (ControlClient client = ControlClient.connect(socket.resolve())) {
             status = Messages.object(client.call(Messages.of("op", "status")), "status");
         }
-        if (pool != null) {
+        if (names != null) {
+            if (names.equals("pools")) {
+                for (Map<String, Object> p : Messages.objects(status, "pools")) out.println(Messages.text(p, "name", ""));
+            } else {
+                printIds(out, Messages.object(status, "tree"));
+            }
+        } else if (pool != null) {
             Map<String, Object> one = Messages.objects(status, "pools").stream()
                     .filter(p -> pool.equals(Messages.text(p, "name", ""))).findFirst()
                     .orElseThrow(() -> new CliException(ExitCode.UNAVAILABLE, "no pool named '" + pool + "'"));
@@ -60,6 +73,12 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /** The tree's node ids, depth first: the root, supervisors, processes, pools, their workers. */
+    private static void printIds(PrintWriter out, Map<String, Object> node) {
+        out.println(Messages.text(node, "id", ""));
+        for (Map<String, Object> child : Messages.objects(node, "children")) printIds(out, child);
     }
 
     private static void printTree(PrintWriter out, Map<String, Object> node, String indent, boolean last, boolean root) {

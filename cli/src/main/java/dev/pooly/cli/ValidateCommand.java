@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Checks a config file and lists every problem in it.",
                 "Exit 0, or 65 with one `FILE:LINE:COLUMN: message` line per problem."},
-        footer = {"", "Example:", "  pooly validate -c pooly.yaml"})
+        footerHeading = "%nExample:%n", footer = {"  pooly validate -c pooly.yaml"})
 final class ValidateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

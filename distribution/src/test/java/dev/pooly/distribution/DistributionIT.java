@@ -91,6 +91,17 @@ class DistributionIT {
                 .failFast("the daemon exited", () -> !daemon.isAlive())
                 .until(() -> pooly("status", "--json", "-c", "config/examples/pooly.yaml").out().contains("\"idle\" : 2"));
 
+        // Completion asks this daemon (named by the command line's -c) for its pools and node ids.
+        assertThat(complete("bin/pooly", "call", "-c", "config/examples/pooly.yaml", "")).containsExactly("upper", "chuck", "shout");
+        assertThat(complete("bin/pooly", "scale", "--config", "=", "config/examples/pooly.yaml", "sh")).containsExactly("shout");
+        assertThat(complete("bin/pooly", "checkout", "--config=config/examples/pooly.yaml", "--no-wait", "c")).containsExactly("chuck");
+        assertThat(complete("bin/pooly", "kill", "-c", "config/examples/pooly.yaml", ""))
+                .contains("root", "clock", "pools", "upper", "chuck", "shout").doesNotContain("");
+        assertThat(complete("bin/pooly", "call", "-c", "config/examples/pooly.yaml", "upper", "")).isEmpty();
+        Result badNames = pooly("status", "--names", "workers", "-c", "config/examples/pooly.yaml");
+        assertThat(badNames.exit()).as(badNames.toString()).isEqualTo(64);
+        assertThat(badNames.err()).contains("--names takes 'pools' or 'nodes', not 'workers'");
+
         Result call = pooly("call", "upper", "hello from the tarball", "-c", "config/examples/pooly.yaml");
         assertThat(call.exit()).as(call.toString()).isZero();
         assertThat(call.out()).isEqualTo("HELLO FROM THE TARBALL\n");
@@ -112,17 +123,45 @@ class DistributionIT {
         assertThat(commands).contains("daemon", "validate", "status", "call", "checkout", "start", "stop", "restart", "kill", "shutdown");
 
         Path man = home.resolve("share/man/man1");
-        assertThat(man.resolve("pooly.1")).content().contains(".TH \"POOLY\"").contains(".SH \"EXIT CODES")
+        assertThat(man.resolve("pooly.1")).content().contains(".TH \"POOLY\"").contains(".SH \"EXIT CODES").contains(".SH \"EXAMPLES:\"")
                 .contains("64", "65", "69", "75");
         String completion = Files.readString(home.resolve("share/bash-completion/completions/pooly"));
         for (String command : commands) {
             assertThat(man.resolve("pooly-" + command + ".1")).as("man page of pooly %s", command).exists()
                     .content().contains("pooly " + command);
+            if (!command.equals("help")) {
+                assertThat(man.resolve("pooly-" + command + ".1")).as("man page of pooly %s", command).content()
+                        .containsPattern("\\.SH \"EXAMPLES?:\"\\R(.*\\R)*?.*pooly " + command);
+            }
             assertThat(completion).as("completion of pooly %s", command).contains("_picocli_pooly_" + command + "()");
         }
+        // No daemon runs here: completing a pool name offers nothing and prints nothing.
+        assertThat(complete("bin/pooly", "call", "-c", "config/examples/pooly.yaml", "")).isEmpty();
+        assertThat(complete("bin/pooly", "ca")).containsExactly("call");
         // The example names the schema relative to itself, as in the source tree.
         assertThat(home.resolve("config/examples/pooly.yaml")).content().startsWith("# yaml-language-server: $schema=../pooly.schema.json\n");
         assertThat(home.resolve("config/pooly.schema.json")).content().contains("\"$schema\"");
+    }
+
+    /**
+     * What bash's completion offers for {@code words} (the last is the word being completed), from the
+     * tarball's script as bash-completion would call it; fails if the script wrote to stderr.
+     */
+    private List<String> complete(String... words) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", """
+                source share/bash-completion/completions/pooly
+                # compopt works only inside a completion bash itself started; here it has nothing to set.
+                compopt() { :; }
+                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                _complete_pooly bin/pooly "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                for word in "${COMPREPLY[@]}"; do echo "$word"; done
+                """, "bash"));
+        command.addAll(List.of(words));
+        // The script gives the daemon 2 s by default; a loaded machine starting a JVM may need more.
+        Result result = run(home, command, Map.of("POOLY_COMPLETION_TIMEOUT", "60"));
+        assertThat(result.exit()).as(result.toString()).isZero();
+        assertThat(result.err()).as(result.toString()).isEmpty();
+        return result.out().lines().toList();
     }
 
     private Result pooly(String... args) throws Exception {
