@@ -98,6 +98,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** As {@link #launch(Path, String...)}, with {@code env} added to the daemon's environment (say, {@code NOTIFY_SOCKET}). */
     static DaemonProcess launch(Path config, Map<String, String> env, String... daemonOptions) {
+        return launch(List.of(), config, env, daemonOptions);
+    }
+
+    /** As {@link #launch(Path, Map, String...)}, run by {@code wrapper} (say, {@code nohup}). */
+    static DaemonProcess launch(List<String> wrapper, Path config, Map<String, String> env, String... daemonOptions) {
         Path dir = config.getParent();
         Path socket;
         try {
@@ -110,7 +115,9 @@ final class DaemonProcess implements AutoCloseable {
         try {
             List<String> args = new ArrayList<>(List.of("daemon", "-c", config.toString()));
             args.addAll(List.of(daemonOptions));
-            ProcessBuilder builder = new ProcessBuilder(pooly(args.toArray(String[]::new)))
+            List<String> command = new ArrayList<>(wrapper);
+            command.addAll(pooly(args.toArray(String[]::new)));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(dir.resolve("daemon-" + run + ".out").toFile())

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,6 +66,20 @@ class ReloadIT {
         // The daemon's stderr may reach the file a moment after the reply reached the client.
         await().until(() -> daemon.log().contains("nothing was changed"));
         assertThat(daemon.log()).containsPattern("pooly.yaml:7:\\d+: ");
+        assertThat(daemon.isRunning()).isTrue();
+    }
+
+    @Test
+    void underNohupTheDaemonSaysSighupWillNotReloadAndPoolyReloadStillDoes() throws Exception {
+        daemon = DaemonProcess.launch(List.of("nohup"), DaemonProcess.writeConfig(dir, THREE), Map.of());
+        await().ignoreExceptions().failFast("the daemon exited", () -> !daemon.isRunning()).until(() -> daemon.status() != null);
+
+        await().until(() -> daemon.log().contains("SIGHUP is ignored by this process"));
+        assertThat(daemon.log()).contains("use `pooly reload`")
+                .doesNotContain("SIGTERM is ignored");
+        DaemonProcess.writeConfig(dir, THREE.replace("id: b, command: [sleep, \"100000\"]", "id: b, command: [sleep, \"200000\"]"));
+        CliRun run = daemon.cli("reload");
+        assertThat(run.exit()).as("%s", run).isZero();
         assertThat(daemon.isRunning()).isTrue();
     }
 
@@ -268,6 +283,7 @@ class ReloadIT {
     }
 
     static void hangUp(DaemonProcess daemon) throws IOException, InterruptedException {
+        assertThat(daemon.log()).as("the daemon inherited SIGHUP ignored: is this build running under nohup?").doesNotContain("SIGHUP is ignored");
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(daemon.pid())).inheritIO().start();
         assertThat(kill.waitFor()).isZero();
     }

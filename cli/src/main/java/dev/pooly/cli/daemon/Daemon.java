@@ -86,7 +86,7 @@ public final class Daemon {
         }
         CompletableFuture<String> stop = new CompletableFuture<>();
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), sig -> stop.complete("SIG" + sig.getName()));
+            warnIfIgnored(name, Signal.handle(new Signal(name), sig -> stop.complete("SIG" + sig.getName())), "stop the daemon", "pooly shutdown");
         }
         Supervisor root;
         try {
@@ -109,7 +109,8 @@ public final class Daemon {
         // Each reload between RELOADING=1 and READY=1 for systemd (which sent the SIGHUP, through ExecReload).
         Function<String, com.fasterxml.jackson.databind.node.ObjectNode> reload =
                 cause -> systemd.reload(cause, () -> reloader.reload(cause), reply -> Systemd.reloadStatus(cause, reply));
-        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reload.apply("SIGHUP")));
+        warnIfIgnored("HUP", Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("pooly-sighup").start(() -> reload.apply("SIGHUP"))),
+                "reload the config", "pooly reload");
         server.onReload(reload);
         server.onLogs(id -> {
             var current = reloader.running();
@@ -203,5 +204,17 @@ public final class Daemon {
         };
         if (pid > 0) line = line.addKeyValue("pid", pid);
         line.log("{}", event);
+    }
+
+    /**
+     * A signal ignored when the JVM started (inherited: {@code nohup} ignores SIGHUP, a shell's {@code &}
+     * without job control ignores SIGINT) stays ignored: the JVM does not install a handler for it, and
+     * {@link Signal#handle} says so by returning SIG_IGN. Said once in the log, with what to use instead.
+     */
+    private static void warnIfIgnored(String name, sun.misc.SignalHandler before, String does, String instead) {
+        if (before == sun.misc.SignalHandler.SIG_IGN) {
+            LOG.warn("SIG{} is ignored by this process (inherited from whatever started it, nohup for SIGHUP), so it will not {}: use `{}`",
+                    name, does, instead);
+        }
     }
 }
