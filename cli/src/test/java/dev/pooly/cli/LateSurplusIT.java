@@ -5,9 +5,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,5 +82,66 @@ class LateSurplusIT {
                     + " (%d of 300 failed with code 1, %d confirmed)", failed, confirmed).isEmpty();
             assertThat(failed).as("the worker always writes a surplus line").isPositive();
         }
+    }
+
+    /**
+     * The same over HTTP, one call per request and one NDJSON stream per request: the single call once
+     * closed its lease and sent 200 whatever the pool's look at checkin found. One client calls at a
+     * time, so a "not quiet at checkin" the daemon logs while a call is open is that call's worker.
+     */
+    @Test
+    void aSurplusTheDaemonFindsBeforeAnHttpCallIsAnsweredFailsIt() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start(dir, """
+                version: 1
+                http: {socket: pooly-http.sock}
+                supervisor:
+                  children:
+                    - pool:
+                        name: late
+                        command: [sh, -c, 'while read n; do echo "$n"; i=0; while [ $i -lt "$n" ]; do i=$((i+1)); done; echo extra; done']
+                        size: 3
+                        max_restarts: 100000
+                """)) {
+            daemon.awaitIdle("late", 3);
+            List<String> answeredButFound = new ArrayList<>();
+            int failed = 0;
+            for (int i = 0; i < 200; i++) {
+                boolean stream = i % 2 == 1;
+                String n = Integer.toString(i % 150);
+                int logFrom = daemon.log().length();
+                String reply = stream
+                        ? curl("-H", "Content-Type: application/x-ndjson", "--data-binary", "{\"frame\":\"" + n + "\"}\n",
+                                "http://localhost/v1/pools/late/call")
+                        : curl("--data-binary", n, "http://localhost/v1/pools/late/call");
+                String during = daemon.log().substring(logFrom);
+                boolean found = during.contains("not quiet at checkin");
+                boolean refused = stream ? reply.contains("\"code\":1") : reply.startsWith("502 ");
+                if (refused) {
+                    assertThat(reply).as("call %d", i).contains("was not quiet at checkin", "may be shifted");
+                    failed++;
+                } else {
+                    assertThat(reply).as("call %d", i).startsWith("200 ");
+                    if (found) answeredButFound.add("call " + i + (stream ? " (stream): " : ": ") + reply);
+                }
+            }
+            assertThat(answeredButFound).as("HTTP calls answered as if all was well although the daemon found a surplus"
+                    + " at their checkin before answering (%d of 200 refused)", failed).isEmpty();
+            assertThat(failed).as("the worker always writes a surplus line").isPositive();
+        }
+    }
+
+    /** {@code curl} over the daemon's HTTP socket: the status, a space, the body. */
+    private String curl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "pooly-http.sock", "-w", "%{http_code} ", "-o", "body.out"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(dir.resolve("curl.err").toFile()).start();
+        p.getOutputStream().close();
+        String status;
+        try (InputStream in = p.getInputStream()) {
+            status = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(p.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("curl: %s", Files.readString(dir.resolve("curl.err"))).isZero();
+        return status + Files.readString(dir.resolve("body.out"));
     }
 }

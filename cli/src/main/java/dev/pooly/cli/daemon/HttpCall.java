@@ -174,7 +174,12 @@ final class HttpCall {
             callback.failed(new HttpBody.ClientGone(null)); // the watch discarded the lease
             return;
         }
-        lease.close(); // the quiet checkin: output nobody asked for gets the worker replaced
+        if (!lease.checkin()) {
+            // The pool's look at checkin found output nobody asked for (it logged what): as on the
+            // control socket, the call fails rather than hand over an answer that may be shifted.
+            HttpReplies.error(response, callback, 502, ExitCode.FAILURE, notQuiet(lease));
+            return;
+        }
         byte[] out = frames.answerToBody(answer);
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
@@ -261,7 +266,9 @@ final class HttpCall {
             }
             if (!leaseEnded) {
                 leaseEnded = true;
-                lease.close();
+                // The answers streamed so far are already sent: a checkin that was not quiet ends the
+                // stream with an error line, so the client knows they may be shifted.
+                if (!lease.checkin()) out = error(out, 502, ExitCode.FAILURE, notQuiet(lease));
             }
             if (out == null) out = begin();
             out.close();
@@ -288,6 +295,11 @@ final class HttpCall {
             out = new BufferedOutputStream(Content.Sink.asOutputStream(response), 16 * 1024);
         }
         return errorLine(out, code, message);
+    }
+
+    private String notQuiet(Lease lease) {
+        return "pool " + pool.name() + ": worker " + lease.pid() + " was not quiet at checkin (see the daemon's log); "
+                + "answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced";
     }
 
     private static OutputStream errorLine(OutputStream out, int code, String message) throws IOException {
