@@ -42,7 +42,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * {@code size} workers with {@code max_overflow} extra has {@code max(0, size - h)} idle workers,
  * {@code h} busy ones and {@code max(0, h - size)} overflow workers, and a checkout succeeds exactly
  * when {@code h < size + max_overflow}. Dead workers, owner deaths and discards never change that
- * arithmetic, only which processes play the parts.
+ * arithmetic, only which processes play the parts. The pool runs under {@code line}, {@code until},
+ * {@code packet 4} or {@code content_length} framing: a worker killed mid-request, a holder that
+ * leaves a truncated frame or an uncounted raw request behind, and every request answered with its
+ * own frame, whatever the framing.
  */
 class PoolModelTest {
 
@@ -57,7 +60,7 @@ class PoolModelTest {
         }
     }
 
-    @Property(tries = 30, shrinking = ShrinkingMode.BOUNDED, maxDiscardRatio = 10)
+    @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED, maxDiscardRatio = 10)
     void poolFollowsItsModel(@ForAll("pools") ActionChain<PoolUnderTest> chain) {
         chain.withInvariant("pool matches its model", PoolUnderTest::checkInvariants).run();
     }
@@ -65,9 +68,9 @@ class PoolModelTest {
     @Provide
     Arbitrary<ActionChain<PoolUnderTest>> pools() {
         return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
-                        Arbitraries.of(PoolStrategy.class), Arbitraries.of(OnAbandon.class))
-                .flatAs((size, maxOverflow, strategy, onAbandon) -> ActionChain
-                        .startWith(() -> start(size, maxOverflow, strategy, onAbandon))
+                        Arbitraries.of(PoolStrategy.class), Arbitraries.of(OnAbandon.class), Arbitraries.of(FRAMINGS))
+                .flatAs((size, maxOverflow, strategy, onAbandon, framing) -> ActionChain
+                        .startWith(() -> start(size, maxOverflow, strategy, onAbandon, framing))
                         .withAction(4, Action.just("checkout", Transformer.mutate("checkout", PoolUnderTest::checkout)))
                         .withAction(2, Action.just("tryCheckout", Transformer.mutate("tryCheckout", PoolUnderTest::tryCheckout)))
                         .withAction(3, indexed("checkin", PoolUnderTest::checkin))
@@ -104,11 +107,26 @@ class PoolModelTest {
      */
     private static final String WORKER = "while read -r l; do case \"$l\" in *slow*) sleep 0.2;; esac; echo \"$l\"; done";
 
-    private PoolUnderTest start(int size, int maxOverflow, PoolStrategy strategy, OnAbandon onAbandon) {
-        PoolSpec spec = RunningPool.shells("model", size, maxOverflow, WORKER).withStrategy(strategy).withOnAbandon(onAbandon)
+    /**
+     * The framings the model runs under. {@code line} and {@code until} pools run {@link #WORKER} (the
+     * {@code until} one ends each answer with an {@code END} line); {@code packet} and
+     * {@code content_length} pools run {@code cat}, which echoes each frame whole, header and all, so
+     * the model's requests carry {@code \n} and {@code \0} in their payloads.
+     */
+    private static final List<Framing> FRAMINGS = List.of(Framing.line(), new Framing.Until("END"), new Framing.Packet(4),
+            new Framing.ContentLength());
+
+    private PoolUnderTest start(int size, int maxOverflow, PoolStrategy strategy, OnAbandon onAbandon, Framing framing) {
+        net.jqwik.api.statistics.Statistics.label("framing").collect(framing.kind());
+        PoolSpec base = switch (framing) {
+            case Framing.Line l -> RunningPool.shells("model", size, maxOverflow, WORKER);
+            case Framing.Until u -> RunningPool.shells("model", size, maxOverflow, WORKER.replace("echo \"$l\";", "echo \"$l\"; echo END;"));
+            default -> RunningPool.cats("model", size, maxOverflow);
+        };
+        PoolSpec spec = base.withFraming(framing).withStrategy(strategy).withOnAbandon(onAbandon)
                 // Kills are part of the model's weather, not a reason to restart the whole pool.
                 .withIntensity(Intensity.of(1_000, Duration.ofSeconds(1)));
-        PoolUnderTest pool = new PoolUnderTest(RunningPool.start(spec), size, maxOverflow);
+        PoolUnderTest pool = new PoolUnderTest(RunningPool.start(spec), size, maxOverflow, framing);
         started.add(pool);
         return pool;
     }
@@ -158,14 +176,21 @@ class PoolModelTest {
         final RunningPool pool;
         final int size;
         final int maxOverflow;
+        final Framing framing;
         final List<Lease> held = new ArrayList<>();
         private final Set<Long> everLeased = new HashSet<>();
         private int requests;
 
-        PoolUnderTest(RunningPool pool, int size, int maxOverflow) {
+        PoolUnderTest(RunningPool pool, int size, int maxOverflow, Framing framing) {
             this.pool = pool;
             this.size = size;
             this.maxOverflow = maxOverflow;
+            this.framing = framing;
+        }
+
+        /** Binary-safe framings (cat echoes the frame whole) get a payload no line protocol could carry. */
+        private boolean binary() {
+            return framing instanceof Framing.Packet || framing instanceof Framing.ContentLength;
         }
 
         boolean full() {
@@ -213,7 +238,14 @@ class PoolModelTest {
 
         void request(int i) {
             String line = "request-" + requests++;
-            assertThat(held.get(i).request(line, RunningPool.PATIENCE)).isEqualTo(line);
+            if (binary()) {
+                String frame = line + "\n\0é";
+                assertThat(held.get(i).requestText(frame, RunningPool.PATIENCE)).isEqualTo(frame);
+            } else if (framing instanceof Framing.Until) {
+                assertThat(held.get(i).requestText(line, RunningPool.PATIENCE)).isEqualTo(line);
+            } else {
+                assertThat(held.get(i).request(line, RunningPool.PATIENCE)).isEqualTo(line);
+            }
         }
 
         /**
@@ -224,8 +256,12 @@ class PoolModelTest {
          */
         void rawThenLeave(int i, boolean abandon) {
             Lease lease = held.remove(i);
+            // On a binary framing, a truncated frame: a header announcing 100 bytes, then 5 of them.
+            byte[] raw = binary() ? (framing instanceof Framing.Packet ? new byte[] {0, 0, 0, 100, 's', 'l', 'o', 'w', '-'}
+                    : "Content-Length: 100\r\n\r\nslow-".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    : ("slow-" + requests++ + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             try {
-                lease.stdin().write(("slow-" + requests++ + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                lease.stdin().write(raw);
                 lease.stdin().flush();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -239,7 +275,10 @@ class PoolModelTest {
             Lease lease = held.remove(i);
             Pids.sigkill(lease.pid());
             Pids.awaitDead(lease.pid());
-            assertThatThrownBy(() -> lease.request("dead?", RunningPool.PATIENCE)).isInstanceOf(WorkerDiedException.class);
+            assertThatThrownBy(() -> {
+                if (framing instanceof Framing.Line) lease.request("dead?", RunningPool.PATIENCE);
+                else lease.requestText("dead?", RunningPool.PATIENCE);
+            }).isInstanceOf(WorkerDiedException.class);
             Throwable closing = catchThrowable(lease::close);
             assertThat(closing).as("closing the lease of a dead worker")
                     .satisfiesAnyOf(t -> assertThat(t).isNull(), t -> assertThat(t).isInstanceOf(IllegalStateException.class));
@@ -299,7 +338,7 @@ class PoolModelTest {
 
         @Override
         public String toString() {
-            return "pool(size=" + size + ", max_overflow=" + maxOverflow + ", held=" + held.stream().map(Lease::pid).toList()
+            return "pool(" + framing.kind() + ", size=" + size + ", max_overflow=" + maxOverflow + ", held=" + held.stream().map(Lease::pid).toList()
                     + ", ever leased=" + everLeased.size() + ")";
         }
     }
