@@ -10,6 +10,9 @@
 #     with an already running cat), and BEFORE_JAR's the same way;
 #  3. the daemon's RSS with the example config: idle, and its peak while 5 x 20,000-line calls to
 #     each of its pools and 30 one-line calls run at once (sampled every 0.2 s from /proc).
+# The Python baseline is the system's interpreter, /usr/bin/python3 (PYTHON= another), never a
+# version manager's shim: a shim (pyenv's starts ~80 ms of bash first) makes the baseline slow and
+# the ratio flattering. The interpreter's own start (`$PYTHON -c pass`) is printed beside it.
 # Run from the repository root after `mvn -B -DskipTests package`:
 #   bash docs/measure/cli-figures.sh            # ROUNDS=20 BEFORE_JAR=/path/to/old/pooly.jar to compare
 set -euo pipefail
@@ -43,12 +46,14 @@ supervisor:
   children:
     - pool: {name: cat, command: [cat], size: 2}
 YAML
+python=${PYTHON:-/usr/bin/python3}
+[ -x "$python" ] || { echo "no $python: set PYTHON to a Python 3 interpreter (not a shim)" >&2; exit 1; }
 sock=$work/pooly.sock
 start_daemon "$work/pooly.yaml"
 bin/pooly call cat warm -s "$sock" >/dev/null   # creates the class-data archive (first use)
 
 declare -A times
-names=(pooly-call python-call pooly-status python-status pooly-callc)
+names=(pooly-call python-call pooly-status python-status pooly-callc python-start)
 [ -n "${BEFORE_JAR:-}" ] && names+=(before-call before-status)
 run() { # name command...
   local name=$1 t0 t1; shift
@@ -58,9 +63,10 @@ run() { # name command...
 for _ in $(seq 1 "$rounds"); do
   run pooly-call bin/pooly call cat hello -s "$sock"
   run pooly-callc bin/pooly call cat hello -c "$work/pooly.yaml"
-  run python-call python3 docs/measure/pooly_call.py "$sock" cat hello
+  run python-start "$python" -c pass
+  run python-call "$python" docs/measure/pooly_call.py "$sock" cat hello
   run pooly-status bin/pooly status -s "$sock"
-  run python-status python3 docs/measure/pooly_call.py "$sock" --status
+  run python-status "$python" docs/measure/pooly_call.py "$sock" --status
   if [ -n "${BEFORE_JAR:-}" ]; then
     run before-call "$java" -jar "$BEFORE_JAR" call cat hello -s "$sock"
     run before-status "$java" -jar "$BEFORE_JAR" status -s "$sock"
@@ -69,7 +75,7 @@ done
 declare -A med
 for n in "${names[@]}"; do med[$n]=$(tr ' ' '\n' <<<"${times[$n]}" | grep . | median); done
 med[python-callc]=${med[python-call]}
-echo "start-up, median wall of $rounds rounds taken in turn (ms), and the ratio to the Python client:"
+echo "start-up, median wall of $rounds rounds taken in turn (ms), and the ratio to the Python client ($python, $(ms <<<"${med[python-start]}") ms for \`$python -c pass\`):"
 for kind in call callc status; do
   for who in pooly before; do
     [ -n "${med[$who-$kind]:-}" ] || continue
