@@ -47,7 +47,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * package and hides its {@code internal} packages. We test this with the built jars (this IT runs after
  * they are packaged) and the JDK's own tools: {@link ModuleFinder} reads each descriptor, javac compiles
  * a small user module against the jars, and {@code java --module-path} runs it, a real pool of {@code cat}
- * included, so a {@code requires} missing from a descriptor shows up as a failure here.
+ * included, so a {@code requires} missing from a descriptor shows up as a failure here, and so does an
+ * {@code opens} that lets reflection into an internal class.
  */
 class LibraryModulesIT {
     /** Module name to the one package it exports; every library also holds internal packages. */
@@ -110,6 +111,15 @@ class LibraryModulesIT {
                             }
                         }
                         System.out.println("meters " + (registry.getMeters().isEmpty() ? "none" : "some"));
+                        // Not opened either: deep reflection into an internal class is refused at run time.
+                        try {
+                            java.util.Arrays.stream(Class.forName("dev.pooly.pool.internal.PoolCore").getDeclaredFields())
+                                    .filter(f -> java.lang.reflect.Modifier.isPrivate(f.getModifiers()))
+                                    .findFirst().orElseThrow().setAccessible(true);
+                            System.out.println("internal open");
+                        } catch (java.lang.reflect.InaccessibleObjectException e) {
+                            System.out.println("internal closed: " + e.getMessage());
+                        }
                     }
                 }
                 """);
@@ -131,7 +141,8 @@ class LibraryModulesIT {
 
         assertThat(exited).as("user module still running after 60 s: %s", out).isTrue();
         assertThat(run.exitValue()).as("exit status; output:%n%s", out).isZero();
-        assertThat(out).contains("children 1", "answer hello", "meters some")
+        assertThat(out).contains("children 1", "answer hello", "meters some",
+                        "internal closed: ", "module dev.pooly.pool does not \"opens dev.pooly.pool.internal\" to module user")
                 .doesNotContain("IllegalAccessError", "does not read", "WARNING: A restricted method");
     }
 
