@@ -25,6 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The module structure, enforced on the main classes of every Pooly module on this test classpath
  * (cli, config, pool-core, supervisor-core): {@code internal} packages are internal, and
  * dependencies point one way, {@code cli -> config} and {@code cli -> pool-core -> supervisor-core}.
+ * On the module path each library's module-info.java already hides its {@code internal} packages
+ * ({@link LibraryModulesIT}); these rules hold on the class path too, where the cli runs, and state
+ * what a descriptor cannot (no Jackson, picocli or sockets in the cores).
  */
 class ArchitectureTest {
     private static JavaClasses pooly;
