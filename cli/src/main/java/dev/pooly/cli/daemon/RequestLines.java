@@ -3,6 +3,7 @@ package dev.pooly.cli.daemon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 
 /**
@@ -32,8 +33,18 @@ final class RequestLines {
     private final byte[] buffer = new byte[8192];
     private int pos;
     private int end;
-    /** The part of a line read so far that did not fit in {@link #buffer}'s window; grown up to the limit. */
+    /**
+     * The last part of a line read so far that did not fit in {@link #buffer}'s window: grown by
+     * doubling up to {@link #CHUNK}, then handed to {@link #chunks} whole and replaced by a fresh chunk.
+     */
     private byte[] line = new byte[256];
+    /** The full chunks of a line longer than {@link #CHUNK}, in order: a long line is never copied to grow it. */
+    private final ArrayList<byte[]> chunks = new ArrayList<>();
+    /**
+     * 64 KiB: past this a line is held in chunks, so a line refused at its limit has cost the limit and
+     * at most one chunk, not the limit plus the half-size array a doubling buffer copies from.
+     */
+    static final int CHUNK = 64 * 1024;
     private int limit = REQUEST_LIMIT;
     /** What the limit is for, in {@link TooLong}'s message. */
     private String limitFor = "a request line";
@@ -64,16 +75,18 @@ final class RequestLines {
 
     /** The next line without its end, or null at end of stream. {@link TooLong} once it passes the limit. */
     String readLine() throws IOException {
-        int length = 0;
+        int length = 0; // of the whole line so far
+        int held = 0;   // of it in {@link #line}
         while (true) {
             if (pos == end && !fill()) {
-                return length == 0 ? null : text(line, 0, length);
+                return length == 0 ? null : finish(held, length);
             }
             int newline = indexOf(buffer, pos, end);
             int stop = newline < 0 ? end : newline;
             int piece = stop - pos;
             if ((long) length + piece > limit) {
                 pos = end; // what we hold of the line is dropped with it
+                drop();
                 throw new TooLong(limit, limitFor);
             }
             if (newline >= 0 && length == 0) {
@@ -82,17 +95,53 @@ final class RequestLines {
                 pos = newline + 1;
                 return text;
             }
-            if (length + piece > line.length) line = Arrays.copyOf(line, Math.min(limit, Math.max(length + piece, line.length * 2)));
-            System.arraycopy(buffer, pos, line, length, piece);
-            length += piece;
-            pos = stop;
+            while (piece > 0) {
+                if (held == line.length) {
+                    if (line.length < CHUNK) {
+                        line = Arrays.copyOf(line, Math.min(CHUNK, Math.max(held + piece, line.length * 2)));
+                    } else {
+                        chunks.add(line);
+                        line = new byte[CHUNK];
+                        held = 0;
+                    }
+                }
+                int n = Math.min(piece, line.length - held);
+                System.arraycopy(buffer, pos, line, held, n);
+                held += n;
+                length += n;
+                pos += n;
+                piece -= n;
+            }
             if (newline >= 0) {
                 pos = newline + 1;
-                String text = text(line, 0, length);
-                if (line.length > 64 * 1024) line = new byte[256]; // a long line's copy is not kept for the connection's life
-                return text;
+                return finish(held, length);
             }
         }
+    }
+
+    /** The line of {@code length} bytes held in {@link #chunks} and the first {@code held} of {@link #line}, as text. */
+    private String finish(int held, int length) {
+        if (chunks.isEmpty()) {
+            String text = text(line, 0, held);
+            if (line.length >= CHUNK) line = new byte[256]; // a long line's buffer is not kept for the connection's life
+            return text;
+        }
+        byte[] whole = new byte[length];
+        int at = 0;
+        for (byte[] chunk : chunks) {
+            System.arraycopy(chunk, 0, whole, at, chunk.length);
+            at += chunk.length;
+        }
+        System.arraycopy(line, 0, whole, at, held);
+        drop();
+        return text(whole, 0, length);
+    }
+
+    /** Lets go of a long line's chunks. */
+    private void drop() {
+        chunks.clear();
+        chunks.trimToSize();
+        if (line.length >= CHUNK) line = new byte[256];
     }
 
     /** One byte, or -1 at end of stream (for a client that only has to be watched for leaving). */

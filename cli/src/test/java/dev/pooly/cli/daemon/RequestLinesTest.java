@@ -73,11 +73,15 @@ class RequestLinesTest {
     @Test
     void linesEndAtNewlinesWithOrWithoutCarriageReturnAndTheLastOneAtEndOfStream() throws Exception {
         String long1 = "x".repeat(20_000); // longer than the reader's buffer
-        send(("{\"op\":\"status\"}\n" + long1 + "\r\n\nh\u00e9llo \u2603\nlast").getBytes(StandardCharsets.UTF_8), true).join();
+        // Longer than several chunks, with 2- and 3-byte characters cut at chunk boundaries.
+        String long2 = "\u00e9\u2603".repeat(50_000);
+        send(("{\"op\":\"status\"}\n" + long1 + "\r\n" + long2 + "\r\n\nh\u00e9llo \u2603\nlast").getBytes(StandardCharsets.UTF_8), true);
         RequestLines lines = daemonEnd();
+        lines.limit(RequestLines.MESSAGE_LIMIT, "a line after the request");
 
         assertThat(lines.readLine()).isEqualTo("{\"op\":\"status\"}");
         assertThat(lines.readLine()).isEqualTo(long1);
+        assertThat(lines.readLine()).isEqualTo(long2);
         assertThat(lines.readLine()).isEmpty();
         assertThat(lines.readLine()).isEqualTo("h\u00e9llo \u2603");
         assertThat(lines.readLine()).isEqualTo("last");
@@ -122,10 +126,17 @@ class RequestLinesTest {
         Thread sender = send(twenty, true);
         RequestLines lines = daemonEnd();
         lines.limit(limit, "a frame message (max 1048576)");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
 
         RequestLines.TooLong refused = catchThrowableOfType(RequestLines.TooLong.class, lines::readLine);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
         assertThat(refused).hasMessageContaining("the limit for a frame message (max 1048576)");
         assertThat(consumed.get()).as("bytes read from the socket").isLessThanOrEqualTo(limit + 8192);
+        // The line is held in chunks up to the limit: the limit rounded up to a chunk, the first chunk's
+        // doubling (less than another) and small change. A doubling buffer allocated 3.5 MB here (its
+        // last copy alone held 1 MiB beside the 1.4 MB array it grew into).
+        assertThat(allocated).as("bytes the reader allocated to refuse the line").isLessThanOrEqualTo(limit + 3L * RequestLines.CHUNK);
         accepted.close();
         sender.join();
     }
