@@ -1,0 +1,210 @@
+package dev.pooly.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad input to the HTTP API, through a real daemon: a bearer token on TCP that is missing or wrong
+ * (401, and the call reaches no worker), malformed HTTP, and a thousand idle keep-alive connections
+ * with a slowloris client among them while others are served. Nothing of it may cost a lease: after
+ * each test the pool is back to its idle workers and their uses count only the calls that were let in.
+ * The bad clients are raw sockets on purpose (no HTTP client sends what they send); the good ones are
+ * the JDK's HTTP client on TCP and curl on the Unix socket.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpBadInputIT {
+    private static final String TOKEN = "s3cret-" + Long.toHexString(System.nanoTime());
+    private DaemonProcess daemon;
+    private Path dir;
+    private int port;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    void startDaemon(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws IOException {
+        this.dir = dir;
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        port = Http.freePort();
+        daemon = DaemonProcess.start(dir, """
+                version: 1
+                http: {socket: pooly-http.sock, listen: 127.0.0.1:%d, token_file: token}
+                supervisor:
+                  children:
+                    - pool: {name: echo, command: [cat], size: 2}
+                """.formatted(port));
+        DaemonProcess.await().until(() -> Files.exists(dir.resolve("pooly-http.sock")));
+    }
+
+    @AfterAll
+    void stop() {
+        if (daemon != null) daemon.close();
+    }
+
+    @BeforeEach
+    void atRest() {
+        daemon.awaitIdle("echo", 2);
+    }
+
+    @Test
+    void onTcpAMissingOrWrongTokenIs401AndTheCallReachesNoWorker() throws Exception {
+        long usesBefore = uses();
+        HttpResponse<String> none = send(post("/v1/pools/echo/call", "hi").build());
+        HttpResponse<String> wrong = send(post("/v1/pools/echo/call", "hi").header("Authorization", "Bearer " + TOKEN + "x").build());
+        HttpResponse<String> notBearer = send(post("/v1/pools/echo/call", "hi").header("Authorization", "Basic " + TOKEN).build());
+        HttpResponse<String> status = send(HttpRequest.newBuilder(uri("/v1/status")).build());
+        for (HttpResponse<String> refused : List.of(none, wrong, notBearer, status)) {
+            assertThat(refused.statusCode()).as("%s: %s", refused.request(), refused.body()).isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+            assertThat(refused.body()).contains("\"ok\":false", "missing or wrong bearer token");
+            assertThat(refused.body()).as("the refusal shows no token").doesNotContain(TOKEN);
+        }
+        assertThat(uses()).as("uses of the pool's workers after refused calls").isEqualTo(usesBefore);
+
+        HttpResponse<String> right = send(post("/v1/pools/echo/call", "hi").header("Authorization", "Bearer " + TOKEN).build());
+        assertThat(right.statusCode()).as(right.body()).isEqualTo(200);
+        assertThat(right.body()).isEqualTo("hi\n");
+        assertThat(uses()).isEqualTo(usesBefore + 1);
+    }
+
+    @Test
+    void malformedHttpIsRefusedWith400InTheProtocolsJsonAndTheDaemonServesOn() throws Exception {
+        for (String garbage : List.of("GARBAGE\r\n\r\n", "POST /v1/pools/echo/call HTTP/1.1\r\nContent-Length: banana\r\n\r\nhi",
+                "GET /v1/status HTTP/1.1\r\nHost: x\r\n" + "X-Long: " + "y".repeat(64 * 1024) + "\r\n\r\n",
+                "\u0000\u0001\u0002\u00ff binary\r\n\r\n")) {
+            String reply = rawExchange(garbage);
+            assertThat(reply).as("reply to %s", garbage.substring(0, Math.min(40, garbage.length()))).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+            if (reply.contains("\r\n\r\n{")) assertThat(reply).contains("\"ok\":false", "bad HTTP request");
+        }
+        assertThat(curlStatus()).startsWith("200 ");
+        assertThat(curl("--data-binary", "still here", "http://localhost/v1/pools/echo/call")).isEqualTo("200 still here\n");
+    }
+
+    @Test
+    void aThousandIdleKeepAliveConnectionsAndASlowlorisDoNotStopOthersBeingServed() throws Exception {
+        long usesBefore = uses();
+        List<SocketChannel> idle = new ArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger slowBytes = new AtomicInteger();
+        Thread slowloris = Thread.ofPlatform().name("slowloris").start(() -> {
+            byte[] head = "POST /v1/pools/echo/call HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            try (SocketChannel slow = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("pooly-http.sock")))) {
+                for (int i = 0; !stop.get(); i++) {
+                    slow.write(ByteBuffer.wrap(new byte[] {i < head.length ? head[i] : (byte) 'z'}));
+                    slowBytes.incrementAndGet();
+                    Thread.sleep(20);
+                }
+            } catch (IOException e) {
+                // The daemon closed it (its idle timeout or a header limit): also fine.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            for (int i = 0; i < 1000; i++) {
+                idle.add(SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("pooly-http.sock"))));
+            }
+            // Half of them start a request and never finish it.
+            for (int i = 0; i < idle.size(); i += 2) {
+                idle.get(i).write(ByteBuffer.wrap("GET /v1/status HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII)));
+            }
+            double slowest = 0;
+            for (int i = 0; i < 20; i++) {
+                String status = curlStatus();
+                assertThat(status).startsWith("200 ");
+                slowest = Math.max(slowest, Double.parseDouble(status.substring(4, status.indexOf(' ', 4))));
+                assertThat(curl("--data-binary", "call " + i, "http://localhost/v1/pools/echo/call")).isEqualTo("200 call " + i + "\n");
+            }
+            HttpResponse<String> tcp = send(HttpRequest.newBuilder(uri("/v1/status")).header("Authorization", "Bearer " + TOKEN).build());
+            assertThat(tcp.statusCode()).isEqualTo(200);
+            System.out.printf("HttpBadInputIT: slowest of 20 statuses over curl with 1,000 idle connections and a slowloris (%d bytes sent): %.1f ms%n",
+                    slowBytes.get(), slowest * 1000);
+        } finally {
+            stop.set(true);
+            for (SocketChannel c : idle) c.close();
+            slowloris.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        assertThat(slowBytes.get()).as("the slowloris was under way while the others were served").isPositive();
+        daemon.awaitIdle("echo", 2);
+        assertThat(uses()).as("every call served was one use, nothing more and no lease lost").isEqualTo(usesBefore + 20);
+    }
+
+    private long uses() {
+        JsonNode pool = daemon.pool("echo");
+        long sum = 0;
+        for (JsonNode w : pool.path("workers")) sum += w.path("uses").asLong();
+        return sum;
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private HttpRequest.Builder post(String path, String body) {
+        return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws Exception {
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Writes {@code bytes} on a fresh Unix-socket connection and reads what comes back until the daemon closes it. */
+    private String rawExchange(String bytes) throws IOException {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("pooly-http.sock")))) {
+            c.write(ByteBuffer.wrap(bytes.getBytes(StandardCharsets.ISO_8859_1)));
+            c.shutdownOutput();
+            try (InputStream in = java.nio.channels.Channels.newInputStream(c)) {
+                return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            }
+        }
+    }
+
+    /** {@code GET /v1/status} with curl on the Unix socket: the status, curl's total time in seconds, then the body. */
+    private String curlStatus() throws Exception {
+        return curlWriting("%{http_code} %{time_total} ", "http://localhost/v1/status");
+    }
+
+    /** curl on the daemon's Unix socket: the status, a space, then the body. */
+    private String curl(String... args) throws Exception {
+        return curlWriting("%{http_code} ", args);
+    }
+
+    private String curlWriting(String writeOut, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "pooly-http.sock", "-w", writeOut, "-o", "body.out"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(dir.resolve("curl.err").toFile()).start();
+        p.getOutputStream().close();
+        String head;
+        try (InputStream in = p.getInputStream()) {
+            head = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(p.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("curl: %s", Files.readString(dir.resolve("curl.err"))).isZero();
+        return head + Files.readString(dir.resolve("body.out"));
+    }
+}
