@@ -49,6 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * calls the same pool again, the next holder most likely to be handed that worker (lifo). Before
  * issue 18's fix this crossed an answer within seconds on the {@code on_abandon: return} pool.
  *
+ * <p>Callers also go over HTTP (curl on the daemon's Unix socket, one request or an NDJSON stream),
+ * killed mid-call like the others.
+ *
  * <p>Framed pools ({@code until}, {@code packet}, {@code content_length}) take the same kills, and
  * their own callers ({@link FramedChaos}): pipelined frames through {@code pooly call} and raw
  * sessions, workers that die, truncate, oversize or add a surplus frame on request, answers paused
@@ -110,6 +113,7 @@ class ChaosIT {
         DaemonProcess daemon = DaemonProcess.start(dir, """
                 version: 1
                 control: {socket: pooly.sock}
+                http: {socket: pooly-http.sock}
                 logs: {dir: logs}
                 supervisor:
                   max_restarts: 10000
@@ -199,10 +203,11 @@ class ChaosIT {
         while (running) {
             String pool = POOLS.get(random().nextInt(POOLS.size()));
             try {
-                switch (random().nextInt(6)) {
+                switch (random().nextInt(7)) {
                     case 0, 1 -> call(daemon, pool);
                     case 2 -> hold(daemon, pool);
                     case 3 -> session(daemon, pool);
+                    case 6 -> httpCall(daemon, pool);
                     default -> {
                         // Mostly on the on_abandon: return pool, where a worker returned on trust would cross.
                         String target = random().nextInt(3) == 0 ? pool : RETURNING;
@@ -225,6 +230,61 @@ class ChaosIT {
         List<String> got = lines(process);
         check("call " + pool + " exit " + exit, sent, got, exit == 0);
         outcome("call", exit);
+    }
+
+    /**
+     * An HTTP caller, curl on the daemon's Unix socket: one request as the body, or 1..4 as an NDJSON
+     * stream on one lease. The killer SIGKILLs it mid-call like any client (the daemon must end that
+     * lease, replacing the worker); what it printed must be its own answers, in order. curl's exit:
+     * 0 answered; 22 an HTTP error (its body must be the protocol's error); 18 or 56 the daemon ended the
+     * response early (a stream whose worker died); 137 killed.
+     */
+    private void httpCall(DaemonProcess daemon, String pool) {
+        boolean stream = random().nextBoolean();
+        List<String> sent = newPayloads(stream ? 1 + random().nextInt(4) : 1);
+        StringBuilder body = new StringBuilder();
+        if (stream) for (String p : sent) body.append("{\"frame\":\"").append(p).append("\"}\n");
+        else body.append(sent.get(0));
+        Path in = write(body.toString());
+        List<String> curl = new ArrayList<>(List.of("curl", "-sS", "-N", "--fail-with-body", "--unix-socket", "pooly-http.sock",
+                "--data-binary", "@" + in));
+        if (stream) curl.addAll(List.of("-H", "Content-Type: application/x-ndjson"));
+        curl.add("http://localhost/v1/pools/" + pool + "/call?timeout=30s");
+        Process process = startClient(curl);
+        int exit = waitFor(process);
+        String printed = output(process);
+        List<String> got = new ArrayList<>();
+        boolean error = false;
+        if (stream) {
+            for (String line : lines(process)) {
+                JsonNode reply = json(line);
+                if (reply != null && reply.has("frame")) {
+                    got.add(reply.get("frame").asText());
+                } else if (reply != null && !reply.path("ok").asBoolean(true) && reply.has("code")) {
+                    error = true;
+                    break;
+                } else {
+                    wrongAnswer("http stream " + pool + ": not an answer nor an error: " + line);
+                }
+            }
+        } else if (exit == 22) {
+            JsonNode reply = json(printed.strip());
+            if (reply == null || reply.path("ok").asBoolean(true)) wrongAnswer("http call " + pool + ": error without the protocol's body: " + printed);
+            error = true;
+        } else {
+            got.addAll(lines(process));
+        }
+        check("http " + (stream ? "stream " : "call ") + pool + " exit " + exit, sent, got, exit == 0 && !error);
+        if (exit != 0 && exit != 22 && exit != 18 && exit != 56 && exit != 137) wrong.add("http call " + pool + " exited " + exit + ": " + printed);
+        count("http " + (stream ? "stream" : "call") + " exit " + exit);
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return DaemonProcess.JSON.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** {@code pooly checkout POOL}: one unique line, its answer awaited, then held a moment and checked in. */
@@ -455,6 +515,22 @@ class ChaosIT {
 
     private final AtomicInteger files = new AtomicInteger();
     private final Map<Process, Path> outputs = new ConcurrentHashMap<>();
+
+    /** A client that is not {@code pooly} (curl), run in the daemon's directory, its stdout kept; the killer may SIGKILL it. */
+    private Process startClient(List<String> command) {
+        int n = files.incrementAndGet();
+        Path out = dir.resolve("chaos-" + n + ".out");
+        try {
+            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectOutput(out.toFile())
+                    .redirectError(dir.resolve("chaos-" + n + ".err").toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            clients.add(process);
+            outputs.put(process, out);
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     Process start(DaemonProcess daemon, Path stdin, String... args) {
         int n = files.incrementAndGet();
