@@ -27,8 +27,8 @@ public final class RunningProcess implements ProcessChild {
      * Set by the exit watch the moment it sees the exit, before the exit's clean-up (cgroup kill,
      * group sweep) and before {@link #exit} completes. {@link #isAlive} reads it alone: a pool asks on
      * every checkout and checkin, and a /proc read there cost more than the rest of the lease cycle.
-     * Volatile, written once: a checkout on another thread that reads false never lends the worker
-     * after the watch has seen it die (the race between the watch and the pool's lend).
+     * Volatile, written once, so the race between the watch and a pool's lend on another thread has
+     * one outcome only: a checkout that comes after the watch saw the exit never lends the worker.
      */
     private volatile boolean exited;
 

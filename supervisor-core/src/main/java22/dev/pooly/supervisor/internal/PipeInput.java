@@ -33,9 +33,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class PipeInput extends FileInputStream {
     /** FIONREAD in asm-generic's numbering, which x86-64, arm64 and riscv64 use; elsewhere the JDK's peek. */
     private static final long FIONREAD = 0x541B;
-    private static final MethodHandle IOCTL = Set.of("amd64", "x86_64", "aarch64", "riscv64").contains(System.getProperty("os.arch"))
-            ? PosixSpawnPath.fn("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2))
-            : null;
+    /** ioctl(2), or null where FIONREAD's number is not known here or libc did not link it: then the JDK's peek. */
+    private static final MethodHandle IOCTL = ioctl();
 
     /** Guards {@link #peekFd} and {@link #count}. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -51,6 +50,15 @@ final class PipeInput extends FileInputStream {
             fd = -1;
         }
         this.peekFd = fd;
+    }
+
+    private static MethodHandle ioctl() {
+        if (!Set.of("amd64", "x86_64", "aarch64", "riscv64").contains(System.getProperty("os.arch"))) return null;
+        try {
+            return PosixSpawnPath.fn("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+        } catch (RuntimeException e) {
+            return null; // a cheaper peek is not worth failing a spawn for
+        }
     }
 
     @Override public int available() throws IOException {
