@@ -248,18 +248,24 @@ public final class Suite {
 
         Map<String, String> ab = harness("RequestAbHarness", List.of("-Xms512m", "-Xmx512m"), quick ? "10" : "30");
         double abRaw = Double.parseDouble(ab.get("rawPipe.p50")), abPooled = Double.parseDouble(ab.get("pooled.p50"));
-        report.append("\nInterleaved in one JVM (blocks of 50 requests taking turns, so load spikes hit all three alike):\n\n"
+        report.append("\nInterleaved in one JVM (blocks of 50 requests taking turns, so load spikes hit all paths alike; "
+                + "`rawPipeWrapped` is the raw pipe to a `cat` in a session of its own, as a worker runs):\n\n"
                 + "| path | p50 us | p90 us | p99 us | samples | p50 / raw pipe |\n|---|---|---|---|---|---|\n");
-        for (String name : List.of("rawPipe", "pooledLeaseHeld", "pooled")) {
+        for (String name : List.of("rawPipe", "pooledLeaseHeld", "pooled", "rawPipeWrapped")) {
+            if (!ab.containsKey(name + ".p50")) continue;
             report.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f |%n", name, ab.get(name + ".p50"), ab.get(name + ".p90"),
                     ab.get(name + ".p99"), ab.get(name + ".n"), Double.parseDouble(ab.get(name + ".p50")) / abRaw));
         }
         report.append('\n');
-        goal("pooled request p50 within 1.15x of the raw pipe",
-                String.format(Locale.ROOT, "%.2fx interleaved; %.2fx in JMH", abPooled / abRaw, pooled / raw), abPooled / abRaw <= 1.15);
+        // Issue 24's goals: the lease cycle costs little beyond the pipe round trip, the request path almost nothing.
+        double abHeld = Double.parseDouble(ab.get("pooledLeaseHeld.p50"));
+        goal("pooled request (checkout + request + checkin) p50 within 1.3x of the raw pipe",
+                String.format(Locale.ROOT, "%.2fx interleaved; %.2fx in JMH", abPooled / abRaw, pooled / raw), abPooled / abRaw <= 1.3);
+        goal("request on a held lease p50 within 1.1x of the raw pipe",
+                String.format(Locale.ROOT, "%.2fx interleaved", abHeld / abRaw), abHeld / abRaw <= 1.1);
         double zt = us.get("spawnZtExec")[0] / pooled, pb = us.get("spawnProcessBuilder")[0] / pooled;
-        goal("pooled request at least 100x faster than spawn-per-request",
-                String.format(Locale.ROOT, "%.0fx vs zt-exec, %.0fx vs ProcessBuilder (p50)", zt, pb), zt >= 100);
+        goal("pooled request at least 200x faster than spawn-per-request",
+                String.format(Locale.ROOT, "%.0fx vs zt-exec, %.0fx vs ProcessBuilder (p50)", zt, pb), Math.min(zt, pb) >= 200);
     }
 
     private void restart(Map<String, String> v) {

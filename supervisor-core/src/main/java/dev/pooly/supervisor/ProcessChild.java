@@ -31,6 +31,12 @@ public interface ProcessChild {
     /** Completes when the process has exited (never exceptionally). */
     CompletableFuture<ExitStatus> exit();
 
+    /**
+     * Whether the process still runs as far as its exit watch knows: false from the moment the watch
+     * saw the exit, a little before {@link #exit()} completes. No system call, so it is cheap enough
+     * for every checkout; a process that died a moment ago reads as alive until the watch reports it
+     * (its stdin then fails with EPIPE and its stdout reads EOF). {@link #handle()} asks the OS.
+     */
     boolean isAlive();
 
     /** SIGKILL to the process and its group, now; the exit is abnormal. Returns at once. */

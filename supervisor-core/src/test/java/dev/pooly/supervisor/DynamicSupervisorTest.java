@@ -47,6 +47,32 @@ class DynamicSupervisorTest {
     }
 
     @Test
+    void unreadOutputIsCountedWhileTheChildRunsAndAfterItExited() throws Exception {
+        // We test this by leaving an echo unread: available() counts it while cat runs (on the
+        // posix_spawn path, one ioctl on the pipe's kept descriptor) and still once cat is dead and
+        // reaped (the kept descriptor is closed at the exit; the JDK's peek then answers).
+        try (var tree = startWorkers(LENIENT, CAT)) {
+            ProcessChild child = startChild(tree);
+            child.stdin().write("unread\n".getBytes(StandardCharsets.UTF_8));
+            child.stdin().flush();
+            RunningTree.await().until(() -> child.stdout().available() == 7);
+
+            child.kill();
+            assertThat(child.exit()).succeedsWithin(Duration.ofSeconds(5));
+            assertThat(child.isAlive()).as("the exit watch has seen the exit").isFalse();
+            assertThat(child.stdout().available()).isEqualTo(7);
+            assertThat(unreadLine(child)).isEqualTo("unread");
+        }
+    }
+
+    private static String unreadLine(ProcessChild child) throws IOException {
+        StringBuilder answer = new StringBuilder();
+        int b;
+        while ((b = child.stdout().read()) != -1 && b != '\n') answer.append((char) b);
+        return answer.toString();
+    }
+
+    @Test
     void eachDynamicChildIsListedWithItsOwnIdAndPid() throws Exception {
         try (var tree = startWorkers(LENIENT, CAT)) {
             ProcessChild one = startChild(tree), two = startChild(tree);

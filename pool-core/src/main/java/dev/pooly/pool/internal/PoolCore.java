@@ -332,16 +332,16 @@ public final class PoolCore<W> {
     /** The worker of ended {@code grant} is killed and replaced; {@code why} goes to the debug log. */
     void takeBack(Grant<W> grant, String why) {
         Effects<W> fx = new Effects<>(this);
+        // Asked of the OS before the lock (a /proc read): a worker found dead already, its exit not yet
+        // reported, ended on its own, whatever the lease's ending. The kill comes after, so it cannot be that.
+        boolean alive = source.aliveNow(grant.worker.resource);
         // As in giveBack: exited() or close() may have taken the worker back already.
         lock.lock();
         try {
             Worker<W> w = grant.worker;
             if (w.lease != grant) return; // already taken back (died, pool closed)
             unlend(w);
-            if (w.leaving == null) {
-                // Found dead already (its exit not yet reported): it ended on its own, whatever the lease's ending.
-                w.leaving = source.alive(w.resource) ? Ending.exitReasonOf(grant.endReason()) : ExitReason.CRASH;
-            }
+            if (w.leaving == null) w.leaving = alive ? Ending.exitReasonOf(grant.endReason()) : ExitReason.CRASH;
             retire(w, fx);
             fx.kill(w);
         } finally {

@@ -83,7 +83,10 @@ final class ProcessWorkers implements WorkerSource<PooledProcess> {
         }
     }
 
+    /** The exit watch's word (a volatile read): no /proc read on checkout and checkin. */
     @Override public boolean alive(PooledProcess worker) { return worker.process().isAlive(); }
+
+    @Override public boolean aliveNow(PooledProcess worker) { return worker.process().isAlive() && worker.process().handle().isAlive(); }
 
     @Override public void dismiss(PooledProcess worker) {
         // If the supervisor cannot stop it (it already exited and was removed, or the workers supervisor

@@ -47,8 +47,21 @@ public interface WorkerSource<W> {
 
     long pid(W worker);
 
-    /** Whether {@code worker} is still running (its exit may not have been reported yet). */
+    /**
+     * Whether {@code worker} still runs as far as its exit watch knows. Asked under the pool lock on
+     * every checkout and checkin, so it must make no system call; a worker that died a moment ago may
+     * still read as alive, and its exit, reported shortly, takes it out of the books.
+     */
     boolean alive(W worker);
+
+    /**
+     * Whether {@code worker} still runs, asked now (for a process, also a /proc read): it also sees a
+     * death the exit watch has not reported yet. For the rare decision why a worker leaves (it died on
+     * its own, or the pool killed it); never under the pool lock.
+     */
+    default boolean aliveNow(W worker) {
+        return alive(worker);
+    }
 
     /** Stops {@code worker} gracefully (its shutdown spec). */
     void dismiss(W worker);

@@ -182,7 +182,7 @@ public final class Launcher {
             case Readiness.Delay d -> {
                 if (spec.stdio() == Stdio.LOGGED) pumpStdout(running, outLog, null, ready);
                 Timers.after(d.delay(), () -> {
-                    if (running.isAlive()) ready.complete(running);
+                    if (running.runningNow()) ready.complete(running);
                 });
             }
             case Readiness.Line l -> {

@@ -64,7 +64,7 @@ final class ProcessNode extends Child {
         RunningProcess running = current;
         if (running != null) {
             // Pool workers: group-only stops, so that a thousand of them stop without a thousand /proc scans.
-            if (running.isAlive()) running.stop(spec.shutdown(), !dynamic);
+            if (running.runningNow()) running.stop(spec.shutdown(), !dynamic);
             // Exited on its own just before (a worker whose stdin closed): a stop still returns only
             // once it is reaped and its cgroup killed, so that nothing of it is left when a shutdown returns.
             running.awaitExit();

@@ -23,6 +23,14 @@ public final class RunningProcess implements ProcessChild {
     private final Containment.Group cgroup;
     /** Set once a stop began; the exit hook then leaves the cgroup to the stop. */
     private volatile boolean stopping;
+    /**
+     * Set by the exit watch the moment it sees the exit, before the exit's clean-up (cgroup kill,
+     * group sweep) and before {@link #exit} completes. {@link #isAlive} reads it alone: a pool asks on
+     * every checkout and checkin, and a /proc read there cost more than the rest of the lease cycle.
+     * Volatile, written once, so the race between the watch and a pool's lend on another thread has
+     * one outcome only: a checkout that comes after the watch saw the exit never lends the worker.
+     */
+    private volatile boolean exited;
 
     RunningProcess(String id, Spawned spawned, StderrTail stderr, Containment.Group cgroup) {
         this.id = id;
@@ -37,6 +45,7 @@ public final class RunningProcess implements ProcessChild {
         // in the cgroup (the process group sweep is batched and follows shortly).
         long pid = handle.pid();
         this.exit = spawned.exit().thenApply(status -> {
+            exited = true;
             // A stop drains its tree gracefully first and ends with the cgroup kill itself.
             if (cgroup != null && !stopping) cgroup.killAndRemove();
             ProcessTree.sweepLater(pid);
@@ -49,7 +58,16 @@ public final class RunningProcess implements ProcessChild {
     @Override public OutputStream stdin() { return stdin; }
     @Override public InputStream stdout() { return stdout; }
     @Override public CompletableFuture<ExitStatus> exit() { return exit; }
-    @Override public boolean isAlive() { return !exit.isDone() && handle.isAlive(); }
+    /** As far as the exit watch knows: a volatile read, no system call (see {@link ProcessChild#isAlive}). */
+    @Override public boolean isAlive() { return !exited; }
+
+    /**
+     * Whether the process runs, asked of the OS now: the exit watch's word, then a /proc read
+     * ({@link ProcessHandle#isAlive}, which counts a zombie as alive). For starts and stops, which
+     * must see an exit the watch has not reported yet; not for every lease.
+     */
+    boolean runningNow() { return isAlive() && handle.isAlive(); }
+
     @Override public void kill() {
         if (exit.isDone()) return; // reaped: its pid may be someone else's by now
         if (cgroup != null) cgroup.kill();

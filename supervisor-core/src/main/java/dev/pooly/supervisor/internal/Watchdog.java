@@ -45,7 +45,7 @@ final class Watchdog implements Runnable {
     }
 
     private boolean watching() {
-        return running.isAlive() && node.current() == running;
+        return running.runningNow() && node.current() == running;
     }
 
     @Override public void run() {

@@ -42,9 +42,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * with {@code WNOWAIT}) has seen the exit, so no zombie stays and the exit status is the real one
  * (a signal is a signal, not 128+N).
  *
- * <p>The parent's ends of stdin/stdout become {@link FileOutputStream}/{@link FileInputStream} by
+ * <p>The parent's ends of stdin/stdout become {@link FileOutputStream}/{@link FileInputStream} ({@link PipeInput}) by
  * opening {@code /proc/self/fd/N} (a supported, reflection-free way to get a {@link java.io.FileDescriptor}
- * for a descriptor we made), after which our own descriptor is closed. stderr stays a raw descriptor
+ * for a descriptor we made), after which our own descriptor is closed (stdout's is kept while the child
+ * runs, for {@link PipeInput}'s one-syscall peek). stderr stays a raw descriptor
  * for the {@link StderrMux}.
  *
  * <p>Where glibc has {@code posix_spawnattr_setcgroup_np} (2.39+, looked up at run time), a child
@@ -266,13 +267,14 @@ final class PosixSpawnPath implements SpawnPath {
         }
         // The child has its copies; ours of its ends go, so EOF and EPIPE work.
         OutputStream stdin;
-        InputStream stdout;
+        PipeInput stdout = null;
         try {
             // /proc reopen before closing the child's ends: opening a pipe with no peer would block.
             stdin = new FileOutputStream("/proc/self/fd/" + in[1]);
-            stdout = new FileInputStream("/proc/self/fd/" + out[0]);
+            stdout = new PipeInput(out[0]); // keeps out[0] for its one-ioctl peek until the exit
         } finally {
-            closeAll(in[0], out[1], err[1], in[1], out[0]);
+            closeAll(in[0], out[1], err[1], in[1]);
+            if (stdout == null) closeAll(out[0]);
         }
         ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
         if (handle == null) {
@@ -280,11 +282,16 @@ final class PosixSpawnPath implements SpawnPath {
             kill(pid);
             reap(pid);
             closeAll(err[0]);
+            stdout.retirePeek();
             throw new IOException("spawned pid " + pid + " is not visible in /proc");
         }
-        CompletableFuture<ExitStatus> exit = handle.onExit().thenApply(h -> reap(pid));
+        PipeInput peeked = stdout;
+        CompletableFuture<ExitStatus> exit = handle.onExit().thenApply(h -> {
+            peeked.retirePeek(); // the descriptor lives as long as the child: no cleaner needed
+            return reap(pid);
+        });
         int errFd = err[0];
-        return new Spawned(handle, stdin, stdout, exit, sink -> mux.register(errFd, sink));
+        return new Spawned(handle, stdin, peeked, exit, sink -> mux.register(errFd, sink));
     }
 
     /**
