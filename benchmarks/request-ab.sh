@@ -14,13 +14,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
 old=$1; new=$2; rounds=${3:-4}; secs=${4:-10}; shift $(( $# < 4 ? $# : 4 ))
 
-java=""
-for d in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
-  [ -n "$d" ] && [ -x "$d/bin/java" ] && [ -f "$d/release" ] || continue
-  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$d/release")
-  if [ "${v:-0}" -ge 21 ]; then java=$d/bin/java; [ "$d" = "${JAVA_HOME:-}" ] && break; fi
-done
-[ -n "$java" ] || { echo "request-ab.sh: no JDK >= 21 found (set JAVA_HOME)" >&2; exit 1; }
+. "$(dirname "$0")/../docs/measure/java.sh"
 
 for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) = 1 ]; then order="old new"; else order="new old"; fi

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,9 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -208,23 +205,12 @@ class HttpApiIT {
 
     /** curl over the socket; the status, a space, then the body. */
     private String curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "pooly-http.sock", "-w", "%{http_code} ", "-o", "body.out"));
-        command.addAll(List.of(args));
-        String status = run(command);
-        return status + Files.readString(dir.resolve("body.out"));
+        return Curl.call(dir, args);
     }
 
     /** Runs {@code command} in the daemon's directory to its end; its stdout, or a failure with its stderr. */
     private String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(dir.resolve("client.err").toFile()).start();
-        p.getOutputStream().close();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("%s exited; stderr: %s", command, Files.readString(dir.resolve("client.err"))).isZero();
-        return out;
+        return Curl.run(dir, command);
     }
 
     private static boolean onPath(String program) {

@@ -94,11 +94,21 @@ class HttpBadInputIT {
 
     @Test
     void malformedHttpIsRefusedWith400InTheProtocolsJsonAndTheDaemonServesOn() throws Exception {
-        for (String garbage : List.of("GARBAGE\r\n\r\n", "POST /v1/pools/echo/call HTTP/1.1\r\nContent-Length: banana\r\n\r\nhi",
-                "GET /v1/status HTTP/1.1\r\nHost: x\r\n" + "X-Long: " + "y".repeat(64 * 1024) + "\r\n\r\n",
-                "\u0000\u0001\u0002\u00ff binary\r\n\r\n")) {
+        String longHeader = "GET /v1/status HTTP/1.1\r\nHost: x\r\n" + "X-Long: " + "y".repeat(64 * 1024) + "\r\n\r\n";
+        List<String> cases = List.of("GARBAGE\r\n\r\n", "POST /v1/pools/echo/call HTTP/1.1\r\nContent-Length: banana\r\n\r\nhi",
+                longHeader, "\u0000\u0001\u0002\u00ff binary\r\n\r\n");
+        // Each case 25 times: how a refusal reaches the client depends on timing (see the reset below).
+        for (int i = 0; i < 25 * cases.size(); i++) {
+            String garbage = cases.get(i % cases.size());
             String reply = rawExchange(garbage);
-            assertThat(reply).as("reply to %s", garbage.substring(0, Math.min(40, garbage.length()))).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+            String what = garbage.substring(0, Math.min(40, garbage.length()));
+            if (garbage.equals(longHeader) && reply.equals(RESET)) {
+                // Jetty stops reading at its 8 KiB header limit and closes; with the rest of the 64 KiB
+                // still unread in its socket, the close can reach us as a reset before any 431 does
+                // (seen in about half of such exchanges on this machine).
+                continue;
+            }
+            assertThat(reply).as("reply to %s", what).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
             if (reply.contains("\r\n\r\n{")) assertThat(reply).contains("\"ok\":false", "bad HTTP request");
         }
         assertThat(curlStatus()).startsWith("200 ");
@@ -173,38 +183,32 @@ class HttpBadInputIT {
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** What {@link #rawExchange} returns when the daemon reset the connection before any reply came. */
+    private static final String RESET = "(connection reset)";
+
     /** Writes {@code bytes} on a fresh Unix-socket connection and reads what comes back until the daemon closes it. */
     private String rawExchange(String bytes) throws IOException {
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("pooly-http.sock")))) {
             c.write(ByteBuffer.wrap(bytes.getBytes(StandardCharsets.ISO_8859_1)));
             c.shutdownOutput();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
             try (InputStream in = java.nio.channels.Channels.newInputStream(c)) {
-                return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                in.transferTo(got);
+            } catch (java.net.SocketException e) {
+                // The daemon closed with some of our bytes unread: the reset comes after its reply, or instead of it.
+                if (!"Connection reset".equals(e.getMessage())) throw e;
+                if (got.size() == 0) return RESET;
             }
+            return got.toString(StandardCharsets.ISO_8859_1);
         }
     }
 
     /** {@code GET /v1/status} with curl on the Unix socket: the status, curl's total time in seconds, then the body. */
     private String curlStatus() throws Exception {
-        return curlWriting("%{http_code} %{time_total} ", "http://localhost/v1/status");
+        return Curl.writing(dir, "%{http_code} %{time_total} ", "http://localhost/v1/status");
     }
 
-    /** curl on the daemon's Unix socket: the status, a space, then the body. */
     private String curl(String... args) throws Exception {
-        return curlWriting("%{http_code} ", args);
-    }
-
-    private String curlWriting(String writeOut, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "pooly-http.sock", "-w", writeOut, "-o", "body.out"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(dir.resolve("curl.err").toFile()).start();
-        p.getOutputStream().close();
-        String head;
-        try (InputStream in = p.getInputStream()) {
-            head = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("curl: %s", Files.readString(dir.resolve("curl.err"))).isZero();
-        return head + Files.readString(dir.resolve("body.out"));
+        return Curl.call(dir, args);
     }
 }

@@ -5,13 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,20 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * only a surplus found after the hang-up (when the pool next lends the worker) may follow an ok.
  */
 class LateSurplusIT {
+    /** A pool whose worker answers a number n, spins n rounds, then writes a surplus line. */
+    private static final String LATE = """
+            supervisor:
+              children:
+                - pool:
+                    name: late
+                    command: [sh, -c, 'while read n; do echo "$n"; i=0; while [ $i -lt "$n" ]; do i=$((i+1)); done; echo extra; done']
+                    size: 3
+                    max_restarts: 100000
+            """;
+
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
 
     @Test
     void aSurplusTheDaemonFindsBeforeTheConnectionClosesFailsTheCall() {
-        try (DaemonProcess daemon = DaemonProcess.start(dir, """
-                version: 1
-                supervisor:
-                  children:
-                    - pool:
-                        name: late
-                        command: [sh, -c, 'while read n; do echo "$n"; i=0; while [ $i -lt "$n" ]; do i=$((i+1)); done; echo extra; done']
-                        size: 3
-                        max_restarts: 100000
-                """)) {
+        try (DaemonProcess daemon = DaemonProcess.start(dir, "version: 1\n" + LATE)) {
             daemon.awaitIdle("late", 3);
             List<String> confirmedButFound = new ArrayList<>();
             int confirmed = 0;
@@ -91,17 +89,7 @@ class LateSurplusIT {
      */
     @Test
     void aSurplusTheDaemonFindsBeforeAnHttpCallIsAnsweredFailsIt() throws Exception {
-        try (DaemonProcess daemon = DaemonProcess.start(dir, """
-                version: 1
-                http: {socket: pooly-http.sock}
-                supervisor:
-                  children:
-                    - pool:
-                        name: late
-                        command: [sh, -c, 'while read n; do echo "$n"; i=0; while [ $i -lt "$n" ]; do i=$((i+1)); done; echo extra; done']
-                        size: 3
-                        max_restarts: 100000
-                """)) {
+        try (DaemonProcess daemon = DaemonProcess.start(dir, "version: 1\nhttp: {socket: pooly-http.sock}\n" + LATE)) {
             daemon.awaitIdle("late", 3);
             List<String> answeredButFound = new ArrayList<>();
             int failed = 0;
@@ -130,18 +118,7 @@ class LateSurplusIT {
         }
     }
 
-    /** {@code curl} over the daemon's HTTP socket: the status, a space, the body. */
     private String curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "pooly-http.sock", "-w", "%{http_code} ", "-o", "body.out"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(dir.resolve("curl.err").toFile()).start();
-        p.getOutputStream().close();
-        String status;
-        try (InputStream in = p.getInputStream()) {
-            status = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("curl: %s", Files.readString(dir.resolve("curl.err"))).isZero();
-        return status + Files.readString(dir.resolve("body.out"));
+        return Curl.call(dir, args);
     }
 }
