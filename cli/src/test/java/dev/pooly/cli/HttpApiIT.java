@@ -50,11 +50,11 @@ class HttpApiIT {
                   id: root
                   children:
                     - pool: {name: echo, command: [cat], size: 2}
-                    - pool: {name: mute, command: [sh, -c, 'while read -r l; do :; done'], size: 1}
+                    - pool: {name: mute, command: [sh, -c, 'while read -r l; do echo "$l" >> "$0"; done', %s], size: 1}
                     - pool: {name: sql, command: [sqlite3, -batch], size: 1, framing: {kind: until, end: "-- end --", after: ".print '-- end --'"}}
                     - pool: {name: pretty, command: [jq, --unbuffered, -c, .], size: 1, framing: json}
                     - pool: {name: small, command: [cat], size: 1, framing: {kind: line, max: 16}}
-                """);
+                """.formatted(dir.resolve("mute.got")));
         DaemonProcess.await().until(() -> Files.exists(dir.resolve("pooly-http.sock")));
     }
 
@@ -166,10 +166,14 @@ class HttpApiIT {
 
     private void hangUpMidCall(String request) throws Exception {
         long before = daemon.workerPids("mute").getFirst();
+        Path got = dir.resolve("mute.got");
+        long linesBefore = Files.exists(got) ? Files.readAllLines(got).size() : 0;
         try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             client.connect(UnixDomainSocketAddress.of(dir.resolve("pooly-http.sock")));
             client.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
-            DaemonProcess.await().until(() -> daemon.pool("mute").path("busy").asInt() == 1);
+            // Hang up once the worker has the request (the mute worker writes down each line it reads):
+            // a client gone before its request was sent leaves the worker quiet, and it is not replaced.
+            DaemonProcess.await().until(() -> Files.exists(got) && Files.readAllLines(got).size() > linesBefore);
         }
         // The worker never answers: only the hang-up can end this lease.
         DaemonProcess.await().until(() -> {

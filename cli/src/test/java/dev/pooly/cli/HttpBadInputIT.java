@@ -57,6 +57,7 @@ class HttpBadInputIT {
                 supervisor:
                   children:
                     - pool: {name: echo, command: [cat], size: 2}
+                    - pool: {name: slow, command: [sh, -c, 'while read l; do sleep 0.5; echo "$l"; done'], size: 1}
                 """.formatted(port));
         DaemonProcess.await().until(() -> Files.exists(dir.resolve("pooly-http.sock")));
     }
@@ -162,6 +163,32 @@ class HttpBadInputIT {
         assertThat(slowBytes.get()).as("the slowloris was under way while the others were served").isPositive();
         daemon.awaitIdle("echo", 2);
         assertThat(uses()).as("every call served was one use, nothing more and no lease lost").isEqualTo(usesBefore + 20);
+    }
+
+    /**
+     * A client that gives up while its call waits for a worker (curl's --max-time) has sent nothing to
+     * any worker: the worker the call gets afterwards goes back to idle, the same process, and never
+     * sees the request. It used to get the request, and the watch, started only once a worker was
+     * leased, then saw the hang-up as a client leaving mid-call: a slow worker was discarded and replaced.
+     */
+    @Test
+    void aClientThatGivesUpWhileItWaitsForAWorkerLeavesThatWorkerAlone() throws Exception {
+        daemon.awaitIdle("slow", 1);
+        ProtocolClient held = ProtocolClient.lease(daemon.socket(), "slow");
+        long pid = held.pid();
+        int logFrom = daemon.log().length();
+        Process gaveUp = new ProcessBuilder("curl", "-sS", "--max-time", "1", "--unix-socket", "pooly-http.sock", "--data-binary", "late",
+                "http://localhost/v1/pools/slow/call?timeout=30s").directory(dir.toFile()).redirectErrorStream(true).start();
+        assertThat(gaveUp.waitFor(DaemonProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(gaveUp.exitValue()).as("curl's exit (28: it gave up waiting)").isEqualTo(28);
+        held.op("checkin"); // the waiting call gets the worker now, its client long gone
+        assertThat(held.receive().path("checked_in").asBoolean()).isTrue();
+        held.close();
+        // Either way the daemon logs what it made of the hang-up once the call has the worker.
+        DaemonProcess.await().until(() -> daemon.log().substring(logFrom).contains("hung up"));
+        daemon.awaitIdle("slow", 1);
+        assertThat(daemon.log().substring(logFrom)).contains("an HTTP client hung up while it waited for a worker").doesNotContain("request outstanding");
+        assertThat(daemon.pool("slow").path("workers").get(0).path("pid").asLong()).as("the slow pool's worker").isEqualTo(pid);
     }
 
     private long uses() {

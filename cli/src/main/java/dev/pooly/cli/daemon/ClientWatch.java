@@ -21,14 +21,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * common client does); it cannot be given back to Jetty, so the response then closes the connection
  * ({@link #pipelined()}), which HTTP/1.1 clients must expect of pipelined requests.
  *
- * <p>States: WATCHING -> (GONE | PIPELINED | STOPPED), each final. Thread-safe: the handler's thread
+ * <p>States: WATCHING -> (GONE | PIPELINED | STOPPED), or GONE_AT_START or PIPELINED at once from
+ * {@link #start}; each but WATCHING final. Thread-safe: the handler's thread
  * {@link #start}s and {@link #stop}s it; the readable callback runs on a Jetty selector thread, and
  * {@code onGone} on a virtual thread of its own (it kills a worker; the selector must not wait for that).
  * {@link #stop} must be called before the handler writes its response, so the end point's single
  * fill interest is free again for Jetty's next request.
  */
 final class ClientWatch {
-    private enum State { WATCHING, GONE, PIPELINED, STOPPED }
+    private enum State { WATCHING, GONE, GONE_AT_START, PIPELINED, STOPPED }
 
     // The callback's "still watching? then read a byte / re-arm" and stop()'s "stop and free the fill
     // interest" must not interleave: a read after stop() could eat the first byte of the client's next
@@ -54,11 +55,46 @@ final class ClientWatch {
         ClientWatch watch = new ClientWatch(endPoint instanceof AbstractEndPoint a ? a : null, onGone);
         watch.lock.lock();
         try {
-            if (watch.endPoint == null || !watch.endPoint.tryFillInterested(watch.new Readable())) watch.state = State.STOPPED;
+            if (watch.endPoint == null) {
+                watch.state = State.STOPPED;
+            } else {
+                // Looks once now: a client that hung up while its call waited for a worker has its end of
+                // stream here already, and is told apart from one that leaves later ({@link #goneAtStart}).
+                int n = watch.readOne();
+                if (n < 0) watch.state = State.GONE_AT_START;
+                else if (n > 0) watch.state = State.PIPELINED;
+                else if (!watch.endPoint.tryFillInterested(watch.new Readable())) watch.state = State.STOPPED;
+            }
         } finally {
             watch.lock.unlock();
         }
         return watch;
+    }
+
+    /**
+     * Whether the client had hung up before the watch began (while its call waited for a worker):
+     * then {@code onGone} does not run, and nothing of the call has reached a worker yet.
+     */
+    boolean goneAtStart() {
+        lock.lock();
+        try {
+            return state == State.GONE_AT_START;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One non-blocking read of at most one byte: -1 at end of stream (or a broken connection), else the bytes read. Under {@link #lock}. */
+    private int readOne() {
+        // Empty and in Jetty's flush mode (limit 0): fill() appends after the limit. (A plain
+        // ByteBuffer.allocate(1) reads as one byte already there and no room: fill() returns 0
+        // forever, even at end of stream, and the watch spins without ever seeing the hang-up.)
+        ByteBuffer one = BufferUtil.allocate(1);
+        try {
+            return endPoint.fill(one);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Ends the watch; true unless the client was seen gone first. */
@@ -71,7 +107,7 @@ final class ClientWatch {
                 endPoint.getFillInterest().onFail(new CancellationException("call answered"));
                 return true;
             }
-            return state != State.GONE;
+            return state != State.GONE && state != State.GONE_AT_START;
         } finally {
             lock.unlock();
         }
@@ -97,16 +133,7 @@ final class ClientWatch {
             lock.lock();
             try {
                 if (state != State.WATCHING) return;
-                // Empty and in Jetty's flush mode (limit 0): fill() appends after the limit. (A plain
-                // ByteBuffer.allocate(1) reads as one byte already there and no room: fill() returns 0
-                // forever, even at end of stream, and the watch spins without ever seeing the hang-up.)
-                ByteBuffer one = BufferUtil.allocate(1);
-                int n;
-                try {
-                    n = endPoint.fill(one);
-                } catch (IOException e) {
-                    n = -1;
-                }
+                int n = readOne();
                 if (n < 0) {
                     state = State.GONE;
                     gone = true;

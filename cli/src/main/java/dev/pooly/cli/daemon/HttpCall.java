@@ -153,6 +153,15 @@ final class HttpCall {
     private void single(Lease lease, byte[] frame, Duration requestTimeout) {
         AtomicBoolean gone = new AtomicBoolean();
         ClientWatch watch = ClientWatch.start(request, () -> clientGone(lease, gone));
+        if (watch.goneAtStart()) {
+            // It hung up while its call waited for a worker: nothing was sent, so the worker goes back
+            // quiet (it was once discarded and replaced). INFO: clients that give up waiting say the
+            // pool may be too small.
+            LOG.info("pool {}: an HTTP client hung up while it waited for a worker; worker {} goes back unused", pool.name(), lease.pid());
+            lease.close();
+            callback.failed(new HttpBody.ClientGone(null));
+            return;
+        }
         byte[] answer;
         try {
             answer = frames.call(lease, frame, requestTimeout);
@@ -220,6 +229,9 @@ final class HttpCall {
                 ClientWatch watch = null;
                 boolean seenGone = body.ended() ? false : body.watch(onGone);
                 if (body.ended()) watch = ClientWatch.start(request, onGone);
+                // Gone before this request was sent: as before, the lease ends replacing the worker
+                // (answers may be in flight to a client that left mid-stream).
+                if (watch != null && watch.goneAtStart()) seenGone = true;
                 if (seenGone) {
                     leaseEnded = true;
                     endReplacing(lease);

@@ -173,6 +173,7 @@ public final class HttpRoutes {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, HttpReplies.NDJSON_TYPE);
         AtomicBoolean gone = new AtomicBoolean();
         ClientWatch watch = follow ? ClientWatch.start(request, () -> gone.set(true)) : null;
+        if (watch != null && watch.goneAtStart()) gone.set(true); // hung up already: follow nothing
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             ControlServer.JsonLines lineOut = new ControlServer.JsonLines(out);
             LogTail.run(List.copyOf(files.keySet()), List.copyOf(files.values()), lines, follow, lineOut, gone);
