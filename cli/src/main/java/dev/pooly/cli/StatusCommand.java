@@ -24,7 +24,7 @@ final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin SocketOptions socket;
 
-    @Option(names = "--json", description = "Print the status as JSON (the contract's fields).")
+    @Option(names = "--json", description = "Print the status as JSON (its fields: docs/commands.md).")
     boolean json;
 
     @Option(names = "--names", paramLabel = "pools|nodes",
