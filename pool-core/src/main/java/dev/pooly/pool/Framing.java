@@ -126,8 +126,10 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return DelimitedCodec.nul(max); }
     }
 
-    /** A user's own codec; {@code name} is for messages and status. The codec must enforce {@code max} itself.
-     * Immutable as a record; the codec is shared by every lease of the pool and must be immutable too. */
+    /**
+     * A user's own codec; {@code name} is for messages and status. The codec must enforce {@code max} itself.
+     * Immutable as a record; the codec is shared by every lease of the pool and must be immutable too.
+     */
     record Custom(String name, long max, FrameCodec codec) implements Framing {
         public Custom {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("a custom framing needs a name");
