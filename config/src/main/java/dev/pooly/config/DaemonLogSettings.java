@@ -20,7 +20,7 @@ public record DaemonLogSettings(Level level, Format format) {
         Objects.requireNonNull(format, "format");
     }
 
-    /** {@code log.level}, most severe first. */
+    /** {@code log.level}, most severe first. Immutable. */
     public enum Level {
         ERROR, WARN, INFO, DEBUG;
 
@@ -28,7 +28,7 @@ public record DaemonLogSettings(Level level, Format format) {
         public String configName() { return name().toLowerCase(Locale.ROOT); }
     }
 
-    /** {@code log.format}. */
+    /** {@code log.format}. Immutable. */
     public enum Format {
         TEXT, JSON;
 

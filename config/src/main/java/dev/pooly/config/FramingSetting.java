@@ -20,6 +20,7 @@ public record FramingSetting(Kind kind, String end, String after, int size, long
     /** Today's default: one line each way. */
     public static final FramingSetting LINE = new FramingSetting(Kind.LINE, null, null, 0, DEFAULT_MAX);
 
+    /** The {@code kind} of framing, as the config file names it ({@link #configName()}). Immutable. */
     public enum Kind {
         LINE, UNTIL, JSON, PACKET, CONTENT_LENGTH, NUL;
 

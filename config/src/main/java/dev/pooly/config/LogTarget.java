@@ -5,6 +5,7 @@ import java.util.Locale;
 /**
  * Where children's output goes ({@code logs.to}): rotated files in {@code logs.dir}, or the daemon's
  * own stderr, each line prefixed with {@code [id] } (for containers, whose logs are stdout/stderr).
+ * Immutable and thread-safe.
  */
 public enum LogTarget {
     FILES,

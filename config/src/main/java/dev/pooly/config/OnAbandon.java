@@ -3,7 +3,8 @@ package dev.pooly.config;
 import java.util.Locale;
 
 /**
- * What a pool does with a lease whose holder vanished (its client died or disconnected).
+ * What a pool does with a lease whose holder vanished (its client died or disconnected). Immutable and
+ * thread-safe.
  */
 public enum OnAbandon {
     /** Kill the worker and start a fresh one: it may be half-way through a request. */

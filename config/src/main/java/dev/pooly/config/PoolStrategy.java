@@ -3,7 +3,7 @@ package dev.pooly.config;
 import java.util.Locale;
 
 /**
- * Which idle worker a checkout gets, as in poolboy.
+ * Which idle worker a checkout gets, as in poolboy. Immutable and thread-safe.
  */
 public enum PoolStrategy {
     /** The worker checked in last: keeps few workers warm, lets the rest idle. */

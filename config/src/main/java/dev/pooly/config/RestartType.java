@@ -3,7 +3,7 @@ package dev.pooly.config;
 import java.util.Locale;
 
 /**
- * When a child that exited is restarted, as in OTP.
+ * When a child that exited is restarted, as in OTP. Immutable and thread-safe.
  */
 public enum RestartType {
     /** Always restarted. */

@@ -12,13 +12,13 @@ public sealed interface ShutdownSetting {
     /** The contract's default: SIGTERM, then SIGKILL after five seconds. */
     ShutdownSetting DEFAULT = new Timeout(Duration.ofSeconds(5));
 
-    /** {@code brutal_kill}: SIGKILL at once. */
+    /** {@code brutal_kill}: SIGKILL at once. Immutable. */
     record BrutalKill() implements ShutdownSetting {}
 
-    /** {@code infinity}: SIGTERM and wait as long as it takes. */
+    /** {@code infinity}: SIGTERM and wait as long as it takes. Immutable. */
     record Infinity() implements ShutdownSetting {}
 
-    /** A duration: SIGTERM, wait this long for the exit, then SIGKILL. */
+    /** A duration: SIGTERM, wait this long for the exit, then SIGKILL. Immutable. */
     record Timeout(Duration timeout) implements ShutdownSetting {
         public Timeout {
             Objects.requireNonNull(timeout, "timeout");

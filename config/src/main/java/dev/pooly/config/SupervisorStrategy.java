@@ -3,7 +3,8 @@ package dev.pooly.config;
 import java.util.Locale;
 
 /**
- * What a supervisor does when one of its children exits and must be restarted, as in OTP.
+ * What a supervisor does when one of its children exits and must be restarted, as in OTP. Immutable
+ * and thread-safe.
  */
 public enum SupervisorStrategy {
     /** Restart only the child that exited. */

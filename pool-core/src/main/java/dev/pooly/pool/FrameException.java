@@ -6,7 +6,7 @@ package dev.pooly.pool;
  * wrong, where in the frame, and shows the first bytes (at most 200, escaped) of what arrived.
  *
  * <p>A lease that reads a bad answer frame ends and its worker is replaced; the lease then throws
- * {@link BadFrameException}, which names the pool and the pid as well.
+ * {@link BadFrameException}, which names the pool and the pid as well. Thread-safe: its fields are set once, at construction.
  */
 public class FrameException extends PoolException {
     public FrameException(String message) {

@@ -62,13 +62,18 @@ public sealed interface Framing {
         return max;
     }
 
+    /** One request line, one answer line. Immutable. */
     record Line(long max) implements Framing {
         public Line { checkMax("line", max); }
         @Override public String kind() { return "line"; }
         @Override public FrameCodec codec() { return DelimitedCodec.line(max); }
     }
 
-    /** @param after null for none */
+    /**
+     * The request text, then {@code after} if set; the answer ends at the line {@code end}. Immutable.
+     *
+     * @param after null for none
+     */
     record Until(String end, String after, long max) implements Framing {
         public Until {
             checkMax("until", max);
@@ -84,6 +89,7 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return new UntilCodec(end.getBytes(StandardCharsets.UTF_8), after, max); }
     }
 
+    /** One JSON value per frame. Immutable. */
     record Json(long max) implements Framing {
         public Json { checkMax("json", max); }
         public Json() { this(DEFAULT_MAX); }
@@ -91,6 +97,7 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return new JsonCodec(max); }
     }
 
+    /** A big-endian length of {@code size} bytes, then the payload. Immutable. */
     record Packet(int size, long max) implements Framing {
         public Packet {
             if (size != 1 && size != 2 && size != 4) {
@@ -103,6 +110,7 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return new PacketCodec(size, max); }
     }
 
+    /** {@code Content-Length} headers, then the payload. Immutable. */
     record ContentLength(long max) implements Framing {
         public ContentLength { checkMax("content_length", max); }
         public ContentLength() { this(DEFAULT_MAX); }
@@ -110,6 +118,7 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return new ContentLengthCodec(max); }
     }
 
+    /** The payload, then one NUL byte. Immutable. */
     record Nul(long max) implements Framing {
         public Nul { checkMax("nul", max); }
         public Nul() { this(DEFAULT_MAX); }
@@ -117,7 +126,10 @@ public sealed interface Framing {
         @Override public FrameCodec codec() { return DelimitedCodec.nul(max); }
     }
 
-    /** A user's own codec; {@code name} is for messages and status. The codec must enforce {@code max} itself. */
+    /**
+     * A user's own codec; {@code name} is for messages and status. The codec must enforce {@code max} itself.
+     * Immutable as a record; the codec is shared by every lease of the pool and must be immutable too.
+     */
     record Custom(String name, long max, FrameCodec codec) implements Framing {
         public Custom {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("a custom framing needs a name");

@@ -59,8 +59,9 @@ import java.time.Duration;
  * needs its answers read by another thread meanwhile.
  *
  * <h2>Threads</h2>
- * A lease may be used from any thread, by one writer and one reader at a time (stdin and stdout are
- * independent, so a writer thread and a reader thread may pipeline). It is <em>abandoned</em>
+ * Thread-safe for one writer and one reader at a time: a lease may be used from any thread (stdin and
+ * stdout are independent, so a writer thread and a reader thread may pipeline), never by two writers or
+ * two readers at once (the read-ahead buffer has no lock). It is <em>abandoned</em>
  * ({@link OnAbandon}) when it becomes unreachable unclosed, or when every thread that ever used it
  * (the one that checked it out and any other that called a method on it) has ended. A lease handed to
  * another thread therefore stays valid as long as that thread lives, once it has used the lease; a
@@ -69,6 +70,14 @@ import java.time.Duration;
  * worker). {@link #close}, {@link #discard} and {@link #abandon} may race with the pool ending the
  * lease; exactly one wins. Interrupt: a thread interrupted in a blocking read or write stays blocked
  * (pipe I/O is not interruptible); use a request deadline or {@link #discard()} from another thread.
+ *
+ * <p>Memory effects: a checkin that returns the worker to idle happens-before the checkout that next
+ * lends that worker returns: both go through the pool's lock, or the hand-off to a queued caller
+ * completes that caller's future under it. Every operation through the lease, its streams' included,
+ * counts itself in and out with an atomic update of one volatile counter, so an operation that has
+ * returned happens-before one that starts after it on any thread: the reader (or writer) may move from
+ * one thread to another without a lock of its own. The lease's end is one compare-and-set on a
+ * volatile field, seen by every thread that uses the lease after it.
  */
 public interface Lease extends AutoCloseable {
     String pool();

@@ -6,10 +6,10 @@ package dev.pooly.pool;
  *
  * <p>Every operation on an ended lease throws this (or its subclasses {@link WorkerDiedException},
  * {@link LeaseTimeoutException}), raw stream access included; only {@link Lease#close()},
- * {@link Lease#discard()} and {@link Lease#abandon()} stay quiet on a lease the pool ended.
+ * {@link Lease#discard()} and {@link Lease#abandon()} stay quiet on a lease the pool ended. Thread-safe: its fields are set once, at construction.
  */
 public class LeaseRevokedException extends PoolException {
-    /** How a lease ended. {@link #label()} is the snake_case name status and metrics use. */
+    /** How a lease ended. {@link #label()} is the snake_case name status and metrics use. Immutable. */
     public enum Reason {
         /** Its holder checked it in ({@link Lease#close()}). */
         CHECKED_IN("checked_in"),

@@ -10,7 +10,9 @@ import java.util.Optional;
  * <p>Thread-safety: safe for any number of threads, platform or virtual. Interrupt: a caller
  * interrupted while waiting leaves the queue (nothing is leaked; a worker handed over in that same
  * instant goes back) and gets {@link PoolInterruptedException} with its interrupt flag set. After the
- * pool is shut down for good, checkouts fail with {@link PoolClosedException}.
+ * pool is shut down for good, checkouts fail with {@link PoolClosedException}. Memory effects: a
+ * checkin that returns a worker to idle happens-before the checkout that next lends it (see
+ * {@link Lease}).
  */
 public interface Pool {
     String name();
@@ -84,7 +86,11 @@ public interface Pool {
     /** {@link #reconfigure} with only the size and max_overflow changed. */
     void resize(int size, int maxOverflow);
 
-    /** Work done with a lease inside {@link #transaction}; {@code E} is what it may throw. */
+    /**
+     * Work done with a lease inside {@link #transaction}; {@code E} is what it may throw. Need not be
+     * thread-safe: it runs once, on the thread that called {@link #transaction}, and the lease is checked
+     * in as soon as it returns, so it must not keep the lease.
+     */
     @FunctionalInterface
     interface LeaseFunction<T, E extends Exception> {
         T apply(Lease lease) throws E;

@@ -1,6 +1,6 @@
 package dev.pooly.pool;
 
-/** The pool was shut down. */
+/** The pool was shut down. Thread-safe: its fields are set once, at construction. */
 public class PoolClosedException extends PoolException {
     public PoolClosedException(String message) {
         super(message);

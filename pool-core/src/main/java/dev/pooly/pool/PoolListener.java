@@ -11,13 +11,15 @@ import dev.pooly.supervisor.ExitReason;
  * holders and the pool's timer, concurrently and sometimes while the pool's lock is held (a worker
  * found dead ends its lease under the lock): each must be quick, non-blocking, thread-safe, must not
  * call back into the pool, and should not allocate (it sits on the checkout path). A listener that
- * throws breaks the pool operation that called it. Interrupts: not applicable (never blocks).
+ * throws breaks the pool operation that called it, except {@link #workerExited}: its exception is
+ * logged, and that exit then reaches no {@link Pool#onWorkerExit} listener. Interrupts: not
+ * applicable (never blocks).
  */
 public interface PoolListener {
     /** Observes nothing; the default. */
     PoolListener NONE = new PoolListener() {};
 
-    /** How a checkout ended, the {@code result} label of {@code pooly_checkouts_total}. */
+    /** How a checkout ended, the {@code result} label of {@code pooly_checkouts_total}. Immutable. */
     enum CheckoutResult {
         /** A worker was lent. */
         OK,

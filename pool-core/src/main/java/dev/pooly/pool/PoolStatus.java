@@ -3,7 +3,9 @@ package dev.pooly.pool;
 import java.util.List;
 
 /**
- * A snapshot of a pool, with poolboy's state name and the contract's counters.
+ * A snapshot of a pool, with poolboy's state name and the contract's counters. Immutable and
+ * thread-safe ({@code workers} is copied). The counters are read together under the pool's lock, so
+ * they agree with each other; the worker list is read without it and may differ slightly.
  *
  * @param busy     workers checked out
  * @param overflow overflow workers alive or starting
@@ -27,12 +29,12 @@ public record PoolStatus(String name, State state, int size, int maxOverflow, in
 
     /**
      * poolboy's {@code state_name}: {@code READY} when a worker is idle; {@code OVERFLOW} when none is
-     * but an overflow worker may still start; {@code FULL} otherwise.
+     * but an overflow worker may still start; {@code FULL} otherwise. Immutable.
      */
     public enum State { READY, OVERFLOW, FULL }
 
     /**
-     * One worker: pid (0 while starting), state and how many leases it served.
+     * One worker: pid (0 while starting), state and how many leases it served. Immutable.
      *
      * @param id    its id in the tree ({@code POOLY_WORKER}), or null while starting
      * @param index its slot ({@code POOLY_WORKER_INDEX}), or -1 when unknown
@@ -44,7 +46,7 @@ public record PoolStatus(String name, State state, int size, int maxOverflow, in
         }
     }
 
-    /** A worker's state as the contract names it. */
+    /** A worker's state as the contract names it. Immutable. */
     public enum WorkerState { STARTING, IDLE, BUSY, STOPPING }
 
     /** The state name for these counts; the status never stores it. */

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 public final class Pools {
     private Pools() {}
 
-    /** The subtree to put into a supervision tree, and the handle callers use. */
+    /** The subtree to put into a supervision tree, and the handle callers use. Immutable; the pool is thread-safe. */
     public record PoolTree(SupervisorSpec spec, Pool pool) {}
 
     public static PoolTree create(PoolSpec spec) {

@@ -1,6 +1,6 @@
 package dev.pooly.supervisor;
 
-/** A child could not be started: its executable is missing, it died before it was ready, readiness timed out... */
+/** A child could not be started: its executable is missing, it died before it was ready, readiness timed out... Thread-safe: its fields are set once, at construction. */
 public class ChildStartException extends RuntimeException {
     private final String childId;
 

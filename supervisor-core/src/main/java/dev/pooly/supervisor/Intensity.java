@@ -5,6 +5,7 @@ import java.time.Duration;
 /**
  * Restart intensity: more than {@code maxRestarts} restarts within {@code period} make a supervisor
  * give up. OTP's {@code MaxR}/{@code MaxT}; the default is Elixir's 3 in 5 seconds.
+ * Immutable and thread-safe.
  */
 public record Intensity(int maxRestarts, Duration period) {
     public Intensity {

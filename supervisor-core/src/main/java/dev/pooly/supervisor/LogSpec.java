@@ -7,6 +7,7 @@ import java.util.Objects;
  * Where process output is written: files in {@code dir}, each rotated past {@code maxBytes} into
  * {@code NAME.1 .. NAME.backups}. A {@code null} dir discards the output. With {@code toStderr}, no
  * file is written: each line goes to this JVM's stderr prefixed with {@code [id] } (for containers).
+ * Immutable and thread-safe.
  */
 public record LogSpec(Path dir, long maxBytes, int backups, boolean toStderr) {
     /** Files in {@code dir} (or discarded when {@code dir} is null). */

@@ -3,7 +3,8 @@ package dev.pooly.supervisor;
 import java.util.List;
 
 /**
- * A snapshot of one node of the tree.
+ * A snapshot of one node of the tree: immutable and thread-safe ({@code children} is copied); it does
+ * not follow the node, ask {@link Supervisor#status()} again for a newer one.
  *
  * @param pid       the OS pid of a running process, else 0
  * @param restarts  how often this node was restarted by its supervisor
@@ -35,10 +36,10 @@ public record NodeStatus(String id, Type type, State state, long pid, int restar
         this(id, type, state, pid, restarts, lastError, children, 0, null);
     }
 
-    /** The kind of node. */
+    /** The kind of node. Immutable. */
     public enum Type { SUPERVISOR, PROCESS, SERVICE }
 
-    /** The node's lifecycle state, as named in the contract's status JSON. */
+    /** The node's lifecycle state, as named in the contract's status JSON. Immutable. */
     public enum State { STARTING, RUNNING, RESTARTING, STOPPED, FAILED }
 
     /** The nodes from this one down to {@code id} (both included), or empty when {@code id} is not below it. */

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safety: the accessors are safe from any thread; the streams are plain JDK pipe streams
  * and must be used by one thread at a time. Once the process died, reads see EOF and writes fail.
+ * {@link #exit()} completes on the JDK's process-reaper thread ({@link ProcessHandle#onExit()}): a
+ * dependent stage added without an executor may run there, so it must be quick and must not block.
  */
 public interface ProcessChild {
     String id();

@@ -8,6 +8,7 @@ import java.util.Objects;
 /**
  * A supervised OS process: argv (no shell unless you write one), environment additions, working
  * directory, restart type, shutdown, readiness, what becomes of its streams and where logs go.
+ * Immutable and thread-safe ({@code command} and {@code env} are copied).
  *
  * @param env added to (and overriding) the JVM's own environment
  * @param cwd working directory; {@code null} for the JVM's

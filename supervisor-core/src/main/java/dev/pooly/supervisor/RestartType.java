@@ -8,6 +8,7 @@ package dev.pooly.supervisor;
  *   supervisor did not send).</li>
  *   <li>{@link #TEMPORARY}: never, not even when a sibling's failure restarts the others.</li>
  * </ul>
+ * Immutable and thread-safe.
  */
 public enum RestartType {
     PERMANENT, TRANSIENT, TEMPORARY;

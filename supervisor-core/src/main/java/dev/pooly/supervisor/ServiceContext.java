@@ -3,7 +3,9 @@ package dev.pooly.supervisor;
 import java.util.Optional;
 
 /**
- * What a {@link Service} can reach of the tree around it. Thread-safe.
+ * What a {@link Service} can reach of the tree around it. Thread-safe: every method may be called from
+ * any thread. {@link #crash} only posts to the supervisor's mailbox and returns; {@link #publish} calls
+ * the tree's listener on the calling thread.
  */
 public interface ServiceContext {
     /** This service's id. */

@@ -6,6 +6,9 @@ import java.util.function.Supplier;
 /**
  * An in-JVM component supervised like a process: a fresh {@link Service} from {@code factory} is
  * started at every (re)start. Pools are such services.
+ *
+ * <p>Immutable and thread-safe as a record; {@code factory} is called on the supervisor's own thread,
+ * once per (re)start, so it must be quick and must not block.
  */
 public record ServiceSpec(String id, Supplier<? extends Service> factory, RestartType restart, Shutdown shutdown)
         implements ChildSpec {

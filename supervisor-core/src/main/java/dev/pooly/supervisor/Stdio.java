@@ -1,6 +1,6 @@
 package dev.pooly.supervisor;
 
-/** What happens to a process's standard streams. */
+/** What happens to a process's standard streams. Immutable and thread-safe. */
 public enum Stdio {
     /** stdin is empty; stdout and stderr go to rotating log files ({@code ID.out.log}, {@code ID.err.log}). */
     LOGGED,

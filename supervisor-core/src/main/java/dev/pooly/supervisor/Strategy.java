@@ -10,6 +10,7 @@ package dev.pooly.supervisor;
  *   <li>{@link #SIMPLE_ONE_FOR_ONE}: dynamic children of one template, added with
  *   {@link Supervisor#startChild()}; each restarted on its own like {@code ONE_FOR_ONE}.</li>
  * </ul>
+ * Immutable and thread-safe.
  */
 public enum Strategy {
     ONE_FOR_ONE, ONE_FOR_ALL, REST_FOR_ONE, SIMPLE_ONE_FOR_ONE

@@ -11,7 +11,13 @@ import java.util.concurrent.CompletableFuture;
  * and fail with {@link UnknownChildException} for an id that is not there.
  *
  * <p>Thread-safety: safe for use from any thread. After the supervisor has terminated, requests fail
- * with {@link IllegalStateException}.
+ * with {@link IllegalStateException}. Memory effects: a request other than {@link #killChild} (which
+ * acts at once) is queued under the mailbox's lock, so what a thread did before sending it
+ * happens-before the supervisor carries it out; what was done for a request happens-before whatever
+ * sees its future complete ({@code join}, {@code get}, a dependent stage). A future completes on the
+ * supervisor's own thread or on another Pooly or JDK thread (a dynamic child's stop, a process's exit),
+ * so a dependent stage added without an executor may run there: keep it quick, and never wait in it
+ * for this supervisor.
  */
 public interface Supervisor {
     String id();

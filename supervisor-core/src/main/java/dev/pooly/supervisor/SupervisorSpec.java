@@ -12,6 +12,8 @@ import java.util.Set;
  *
  * <p>As a child of another supervisor its default restart type is permanent and its shutdown
  * {@code infinity}, as in OTP.
+ *
+ * <p>Immutable and thread-safe ({@code children} is copied).
  */
 public record SupervisorSpec(
         String id,
