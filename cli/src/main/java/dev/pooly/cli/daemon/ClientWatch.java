@@ -76,12 +76,7 @@ final class ClientWatch {
      * then {@code onGone} does not run, and nothing of the call has reached a worker yet.
      */
     boolean goneAtStart() {
-        lock.lock();
-        try {
-            return state == State.GONE_AT_START;
-        } finally {
-            lock.unlock();
-        }
+        return state() == State.GONE_AT_START;
     }
 
     /** One non-blocking read of at most one byte: -1 at end of stream (or a broken connection), else the bytes read. Under {@link #lock}. */
@@ -115,9 +110,13 @@ final class ClientWatch {
 
     /** Whether the client sent bytes during the call: the connection must close after this response. */
     boolean pipelined() {
+        return state() == State.PIPELINED;
+    }
+
+    private State state() {
         lock.lock();
         try {
-            return state == State.PIPELINED;
+            return state;
         } finally {
             lock.unlock();
         }
