@@ -12,6 +12,9 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+import dev.pooly.testcontainers.internal.HostCommands;
+import dev.pooly.testcontainers.internal.RootFilesystem;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +27,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The Kubernetes sidecar shape (deploy/kubernetes/pooly-sidecar.yaml) on a real engine: the daemon
- * in one container, an "application" in another, the control socket shared through a Docker volume
- * (the pod's emptyDir) and nothing else; the application's calls are served by the daemon's pool.
+ * in one container, an "application" in another, the sockets shared through a Docker volume (the
+ * pod's emptyDir) and nothing else; the application's calls are served by the daemon's pool, through
+ * {@code pooly call} on the control socket, or with curl on the HTTP API's socket from an image
+ * without a JVM.
  */
 @ExtendWith(DockerRequired.class)
 class SidecarIT {
@@ -67,6 +72,55 @@ class SidecarIT {
                     .containsExactly("HELLO 1", "HELLO 2", "HELLO 3");
         }
         assertThat(daemon.status().pool("upper").idle()).isEqualTo(2);
+    }
+
+    /**
+     * An application that is not a JVM: an image of its own, FROM scratch, with only {@code sh} and
+     * {@code curl} and their libraries (no Java at all), calling the pool over the HTTP API's socket in
+     * the shared volume, as docs/http.md's curl example does.
+     */
+    @Test
+    void anApplicationWithoutAJvmCallsThePoolOverHttpThroughTheSharedSocket() {
+        ImageFromDockerfile curlImage = new ImageFromDockerfile("localhost/pooly-testcontainers-curl-app:latest", true)
+                .withFileFromString("Dockerfile", "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/bin\n")
+                .withFileFromTransferable("rootfs", new PoolyImage.LazyRootFilesystem(() -> programsOnly("sh", "curl")));
+        try (GenericContainer<?> app = new GenericContainer<>(curlImage)
+                .withNetworkMode("none")
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume(SOCKET_DIR))))
+                .withCommand("sh", "-c", "if [ -e /usr/bin/java ] || [ -d /opt/java ]; then echo 'a JVM in the app image'; exit 3; fi;"
+                        + " for i in 1 2 3; do curl -sS --fail-with-body --unix-socket " + SOCKET_DIR + "/pooly-http.sock"
+                        + " --data-binary \"hello $i\" http://localhost/v1/pools/upper/call || exit $?; done")
+                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("pooly.container.curl-app")))
+                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(120)))) {
+            app.start(); // returns once the application exited 0, else throws with its logs
+
+            assertThat(app.getLogs(org.testcontainers.containers.output.OutputFrame.OutputType.STDOUT).lines())
+                    .containsExactly("HELLO 1", "HELLO 2", "HELLO 3");
+        }
+        assertThat(daemon.status().pool("upper").idle()).isEqualTo(2);
+    }
+
+    /** A root filesystem of this machine's {@code programs} in /usr/bin with their shared libraries, and nothing else. */
+    private static RootFilesystem programsOnly(String... programs) {
+        List<RootFilesystem.Entry> entries = new ArrayList<>();
+        java.util.Set<String> directories = new java.util.LinkedHashSet<>(List.of("usr", "usr/bin", "usr/lib", "usr/lib64", "tmp"));
+        for (String dir : directories) entries.add(new RootFilesystem.Directory(dir, 0755));
+        for (String merged : List.of("bin", "lib", "lib64")) entries.add(new RootFilesystem.Symlink(merged, "usr/" + merged));
+        java.util.Set<java.nio.file.Path> libraries = new java.util.LinkedHashSet<>();
+        for (String name : programs) {
+            java.nio.file.Path binary = HostCommands.find(name);
+            entries.add(new RootFilesystem.HostFile("usr/bin/" + name, binary, 0755));
+            libraries.addAll(HostCommands.libraries(binary));
+        }
+        for (java.nio.file.Path library : libraries) {
+            String imagePath = HostCommands.imagePath(library);
+            for (int slash = imagePath.indexOf('/'); slash > 0; slash = imagePath.indexOf('/', slash + 1)) {
+                String parent = imagePath.substring(0, slash);
+                if (directories.add(parent)) entries.add(new RootFilesystem.Directory(parent, 0755));
+            }
+            entries.add(new RootFilesystem.HostFile(imagePath, library, 0755));
+        }
+        return new RootFilesystem(entries);
     }
 
     private static Bind[] with(Bind[] binds, Bind more) {
