@@ -310,8 +310,7 @@ final class HttpCall {
     }
 
     private String notQuiet(Lease lease) {
-        return "pool " + pool.name() + ": worker " + lease.pid() + " was not quiet at checkin (see the daemon's log); "
-                + "answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced";
+        return LeaseSession.shiftedMessage(pool.name(), lease.pid(), "was not quiet at checkin (see the daemon's log)");
     }
 
     private static OutputStream errorLine(OutputStream out, int code, String message) throws IOException {

@@ -274,8 +274,13 @@ final class LeaseSession {
     }
 
     private ObjectNode shifted(String what) {
-        return ControlServer.error(ExitCode.FAILURE, "pool " + pool.name() + ": worker " + lease.pid() + " " + what
-                + "; answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced");
+        return ControlServer.error(ExitCode.FAILURE, shiftedMessage(pool.name(), lease.pid(), what));
+    }
+
+    /** The error of a call whose worker was found not quiet ({@code what} it did): its answers may be shifted. */
+    static String shiftedMessage(String pool, long pid, String what) {
+        return "pool " + pool + ": worker " + pid + " " + what
+                + "; answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced";
     }
 
     void discardQuietly() {

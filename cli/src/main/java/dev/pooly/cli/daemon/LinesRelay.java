@@ -266,9 +266,8 @@ final class LinesRelay implements Relay {
     private void unaskedOutput(InputStream stdout, String when) {
         int unread = available(stdout);
         String what = preview(stdout, unread);
-        session.endReplacing("wrote output nobody asked for " + when + " (" + what + ")", ControlServer.error(ExitCode.FAILURE,
-                "pool " + session.pool.name() + ": worker " + lease.pid() + " wrote output nobody asked for " + when + " (" + what
-                        + "); answers are matched to requests by order, so this call's answers may be shifted; the worker is replaced"));
+        String found = "wrote output nobody asked for " + when + " (" + what + ")";
+        session.endReplacing(found, ControlServer.error(ExitCode.FAILURE, LeaseSession.shiftedMessage(session.pool.name(), lease.pid(), found)));
     }
 
 }
