@@ -154,20 +154,9 @@ public final class DpkgImage {
         for (String dir : directories) entries.add(new Directory(dir, 0755));
         entries.add(new Directory("tmp", 01777));
         for (String merged : List.of("bin", "lib", "lib64", "sbin")) entries.add(new Symlink(merged, "usr/" + merged));
-        Set<Path> libraries = new LinkedHashSet<>();
-        for (String name : COMMANDS) {
-            Path binary = HostCommands.find(name);
-            entries.add(new HostFile("usr/bin/" + name, binary, 0755));
-            libraries.addAll(HostCommands.libraries(binary));
-        }
         // The runtime package's native code needs the system's libraries, as openjdk's needs libc6 and zlib1g.
-        libraries.addAll(HostCommands.runtimeLibraries(JavaRuntime.linked(JavaRuntime.POOLY_MODULES,
+        RootFilesystem.addPrograms(entries, directories, COMMANDS, HostCommands.runtimeLibraries(JavaRuntime.linked(JavaRuntime.POOLY_MODULES,
                 Path.of(System.getProperty("java.io.tmpdir"), "pooly-testcontainers"))));
-        for (Path library : libraries) {
-            String imagePath = HostCommands.imagePath(library);
-            addParents(imagePath, entries, directories);
-            entries.add(new HostFile(imagePath, library, 0755));
-        }
         byte[] empty = new byte[0];
         entries.add(new Content("var/lib/dpkg/status", empty, 0644));
         entries.add(new Content("var/lib/dpkg/available", empty, 0644));
@@ -175,15 +164,6 @@ public final class DpkgImage {
         entries.add(new Content("etc/group", "root:x:0:\n".getBytes(StandardCharsets.UTF_8), 0644));
         for (Path deb : packages) entries.add(new HostFile(PACKAGES.substring(1) + "/" + deb.getFileName(), deb, 0644));
         return new RootFilesystem(entries);
-    }
-
-    private static void addParents(String imagePath, List<Entry> entries, Set<String> seen) {
-        int slash = imagePath.lastIndexOf('/');
-        if (slash <= 0) return;
-        String parent = imagePath.substring(0, slash);
-        if (!seen.add(parent)) return;
-        addParents(parent, entries, seen);
-        entries.add(new Directory(parent, 0755));
     }
 
     /** Changes when the inputs do: the packages, the JDK, and this machine's programs. */

@@ -200,7 +200,7 @@ public final class PoolyImage {
         entries.add(new Content("usr/bin/pooly", launcher(), 0755));
         for (Map.Entry<String, Path> file : files.entrySet()) {
             String imagePath = file.getKey().substring(1);
-            addParents(imagePath, entries, directories);
+            RootFilesystem.addParents(imagePath, entries, directories);
             entries.add(new HostFile(imagePath, file.getValue(), mode(file.getValue())));
         }
         return new RootFilesystem(entries);
@@ -214,19 +214,8 @@ public final class PoolyImage {
         for (String dir : directories) entries.add(new Directory(dir, 0755));
         entries.add(new Directory("tmp", 01777));
         for (String merged : List.of("bin", "lib", "lib64", "sbin")) entries.add(new Symlink(merged, "usr/" + merged));
-        Set<Path> libraries = new LinkedHashSet<>();
-        for (String name : commands) {
-            Path binary = HostCommands.find(name);
-            entries.add(new HostFile("usr/bin/" + name, binary, 0755));
-            libraries.addAll(HostCommands.libraries(binary));
-        }
         Path runtime = JavaRuntime.linked(modules, cacheDir);
-        libraries.addAll(HostCommands.runtimeLibraries(runtime));
-        for (Path library : libraries) {
-            String imagePath = HostCommands.imagePath(library);
-            addParents(imagePath, entries, directories);
-            entries.add(new HostFile(imagePath, library, 0755));
-        }
+        RootFilesystem.addPrograms(entries, directories, commands, HostCommands.runtimeLibraries(runtime));
         entries.add(new HostTree("opt/pooly/java", runtime));
         entries.add(new Symlink("usr/bin/java", "/opt/pooly/java/bin/java"));
         entries.add(new Content("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644));
@@ -260,15 +249,6 @@ public final class PoolyImage {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static void addParents(String imagePath, List<Entry> entries, Set<String> seen) {
-        int slash = imagePath.lastIndexOf('/');
-        if (slash <= 0) return;
-        String parent = imagePath.substring(0, slash);
-        if (!seen.add(parent)) return;
-        addParents(parent, entries, seen);
-        entries.add(new Directory(parent, 0755));
     }
 
     private static byte[] launcher() {

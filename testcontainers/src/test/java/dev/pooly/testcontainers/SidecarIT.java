@@ -13,7 +13,6 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.images.builder.ImageFromDockerfile;
-import dev.pooly.testcontainers.internal.HostCommands;
 import dev.pooly.testcontainers.internal.RootFilesystem;
 
 import java.time.Duration;
@@ -60,18 +59,8 @@ class SidecarIT {
 
     @Test
     void anApplicationContainerCallsThePoolThroughTheSocketInTheSharedVolume() {
-        try (GenericContainer<?> app = new GenericContainer<>(TestPooly.image())
-                .withNetworkMode("none")
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume(SOCKET_DIR))))
-                .withCommand("sh", "-c", "for i in 1 2 3; do pooly call upper \"hello $i\" -s " + SOCKET_DIR + "/pooly.sock || exit $?; done")
-                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("pooly.container.app")))
-                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(120)))) {
-            app.start(); // returns once the application exited 0, else throws with its logs
-
-            assertThat(app.getLogs(org.testcontainers.containers.output.OutputFrame.OutputType.STDOUT).lines())
-                    .containsExactly("HELLO 1", "HELLO 2", "HELLO 3");
-        }
-        assertThat(daemon.status().pool("upper").idle()).isEqualTo(2);
+        runApplication(new GenericContainer<>(TestPooly.image()), "pooly.container.app",
+                "for i in 1 2 3; do pooly call upper \"hello $i\" -s " + SOCKET_DIR + "/pooly.sock || exit $?; done");
     }
 
     /**
@@ -84,14 +73,23 @@ class SidecarIT {
         ImageFromDockerfile curlImage = new ImageFromDockerfile("localhost/pooly-testcontainers-curl-app:latest", true)
                 .withFileFromString("Dockerfile", "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/bin\n")
                 .withFileFromTransferable("rootfs", new PoolyImage.LazyRootFilesystem(() -> programsOnly("sh", "curl")));
-        try (GenericContainer<?> app = new GenericContainer<>(curlImage)
-                .withNetworkMode("none")
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume(SOCKET_DIR))))
-                .withCommand("sh", "-c", "if [ -e /usr/bin/java ] || [ -d /opt/java ]; then echo 'a JVM in the app image'; exit 3; fi;"
+        runApplication(new GenericContainer<>(curlImage), "pooly.container.curl-app",
+                "if [ -e /usr/bin/java ] || [ -d /opt/java ]; then echo 'a JVM in the app image'; exit 3; fi;"
                         + " for i in 1 2 3; do curl -sS --fail-with-body --unix-socket " + SOCKET_DIR + "/pooly-http.sock"
-                        + " --data-binary \"hello $i\" http://localhost/v1/pools/upper/call || exit $?; done")
-                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("pooly.container.curl-app")))
-                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(120)))) {
+                        + " --data-binary \"hello $i\" http://localhost/v1/pools/upper/call || exit $?; done");
+    }
+
+    /**
+     * Runs {@code script} in {@code app} (no network, the shared volume mounted) to its end: it must
+     * exit 0 having printed the pool's three answers, and the pool must be back at rest.
+     */
+    private void runApplication(GenericContainer<?> app, String logger, String script) {
+        try (app) {
+            app.withNetworkMode("none")
+                    .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume(SOCKET_DIR))))
+                    .withCommand("sh", "-c", script)
+                    .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger(logger)))
+                    .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(120)));
             app.start(); // returns once the application exited 0, else throws with its logs
 
             assertThat(app.getLogs(org.testcontainers.containers.output.OutputFrame.OutputType.STDOUT).lines())
@@ -106,20 +104,7 @@ class SidecarIT {
         java.util.Set<String> directories = new java.util.LinkedHashSet<>(List.of("usr", "usr/bin", "usr/lib", "usr/lib64", "tmp"));
         for (String dir : directories) entries.add(new RootFilesystem.Directory(dir, 0755));
         for (String merged : List.of("bin", "lib", "lib64")) entries.add(new RootFilesystem.Symlink(merged, "usr/" + merged));
-        java.util.Set<java.nio.file.Path> libraries = new java.util.LinkedHashSet<>();
-        for (String name : programs) {
-            java.nio.file.Path binary = HostCommands.find(name);
-            entries.add(new RootFilesystem.HostFile("usr/bin/" + name, binary, 0755));
-            libraries.addAll(HostCommands.libraries(binary));
-        }
-        for (java.nio.file.Path library : libraries) {
-            String imagePath = HostCommands.imagePath(library);
-            for (int slash = imagePath.indexOf('/'); slash > 0; slash = imagePath.indexOf('/', slash + 1)) {
-                String parent = imagePath.substring(0, slash);
-                if (directories.add(parent)) entries.add(new RootFilesystem.Directory(parent, 0755));
-            }
-            entries.add(new RootFilesystem.HostFile(imagePath, library, 0755));
-        }
+        RootFilesystem.addPrograms(entries, directories, List.of(programs), java.util.Set.of());
         return new RootFilesystem(entries);
     }
 

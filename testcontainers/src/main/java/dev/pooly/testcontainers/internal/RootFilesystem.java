@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -40,6 +42,36 @@ public record RootFilesystem(List<Entry> entries) implements Transferable {
 
     /** A host directory copied as it is: its links stay links, its modes stay. */
     public record HostTree(String path, Path source) implements Entry {}
+
+    /**
+     * Adds this machine's programs {@code names} at {@code usr/bin/NAME}, then the shared libraries
+     * they load and {@code moreLibraries}, each at its image path ({@link HostCommands#imagePath})
+     * after those of its parent directories not yet in {@code directories} (which gains them).
+     */
+    public static void addPrograms(List<Entry> entries, Set<String> directories, Iterable<String> names, Set<Path> moreLibraries) {
+        Set<Path> libraries = new LinkedHashSet<>();
+        for (String name : names) {
+            Path binary = HostCommands.find(name);
+            entries.add(new HostFile("usr/bin/" + name, binary, 0755));
+            libraries.addAll(HostCommands.libraries(binary));
+        }
+        libraries.addAll(moreLibraries);
+        for (Path library : libraries) {
+            String imagePath = HostCommands.imagePath(library);
+            addParents(imagePath, entries, directories);
+            entries.add(new HostFile(imagePath, library, 0755));
+        }
+    }
+
+    /** Adds the parent directories of {@code imagePath} that are not in {@code seen} yet, outermost first. */
+    public static void addParents(String imagePath, List<Entry> entries, Set<String> seen) {
+        int slash = imagePath.lastIndexOf('/');
+        if (slash <= 0) return;
+        String parent = imagePath.substring(0, slash);
+        if (!seen.add(parent)) return;
+        addParents(parent, entries, seen);
+        entries.add(new Directory(parent, 0755));
+    }
 
     @Override public long getSize() {
         long size = 0;
